@@ -1,0 +1,100 @@
+"""Configuration read from the environment, with safe defaults for the embedded run."""
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+
+class ConfigError(RuntimeError):
+    """Raised when the configuration is unsafe for the chosen environment."""
+
+
+def _secret_key(instance_path: Path) -> str:
+    """Return SURVEY_SECRET_KEY, or a key generated once and kept in the instance folder.
+
+    A constant in the code would let anyone forge sessions; a key generated at every
+    start would log everybody out at each restart.
+    """
+    key = os.environ.get("SURVEY_SECRET_KEY")
+    if key:
+        return key
+    path = instance_path / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(key)
+    return key
+
+
+def _flag(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def from_environment(instance_path: str) -> dict:
+    """Build the Flask configuration mapping from SURVEY_* environment variables."""
+    instance = Path(instance_path)
+    database_url = os.environ.get("SURVEY_DATABASE_URL") or f"sqlite:///{instance / 'survey.sqlite'}"
+    redis_url = os.environ.get("SURVEY_REDIS_URL") or None
+    is_production = os.environ.get("SURVEY_ENV", "development") == "production"
+    secret_key = _secret_key(instance)
+    if is_production and len(secret_key.encode()) < 32:
+        raise ConfigError("SURVEY_SECRET_KEY must be at least 32 bytes in production")
+    if redis_url:
+        broker_url = redis_url
+    else:
+        # kombu's SQLAlchemy transport: a real queue in a file, no service to run.
+        broker_url = f"sqla+sqlite:///{instance / 'celery-broker.sqlite'}"
+    return {
+        "SECRET_KEY": secret_key,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SURVEY_REDIS_URL": redis_url,
+        "SURVEY_BASE_URL": os.environ.get("SURVEY_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
+        "SURVEY_IS_PRODUCTION": is_production,
+        "SURVEY_EXPORT_DIR": os.environ.get("SURVEY_EXPORT_DIR", str(instance / "exports")),
+        "SURVEY_EXPORT_TTL_HOURS": int(os.environ.get("SURVEY_EXPORT_TTL_HOURS", "24")),
+        "SURVEY_SMTP_HOST": os.environ.get("SURVEY_SMTP_HOST") or None,
+        "SURVEY_SMTP_PORT": int(os.environ.get("SURVEY_SMTP_PORT", "25")),
+        "SURVEY_SMTP_USER": os.environ.get("SURVEY_SMTP_USER") or None,
+        "SURVEY_SMTP_PASSWORD": os.environ.get("SURVEY_SMTP_PASSWORD") or None,
+        "SURVEY_SMTP_TLS": os.environ.get("SURVEY_SMTP_TLS", "starttls"),
+        "SURVEY_SMTP_TIMEOUT": float(os.environ.get("SURVEY_SMTP_TIMEOUT", "10")),
+        "SURVEY_MAIL_SENDER": os.environ.get("SURVEY_MAIL_SENDER", "CHS Alternativo <encuestas@localhost>"),
+        "CELERY": {
+            "broker_url": broker_url,
+            "task_ignore_result": True,
+            "task_serializer": "json",
+            "result_serializer": "json",
+            "accept_content": ["json"],
+            "task_acks_late": True,
+            "task_reject_on_worker_lost": True,
+            "worker_prefetch_multiplier": 1,
+            "task_time_limit": 600,
+            "task_soft_time_limit": 540,
+            "broker_transport_options": {"visibility_timeout": 3600},
+            "broker_connection_retry_on_startup": True,
+            "timezone": "America/Lima",
+        },
+        "BABEL_DEFAULT_LOCALE": "es",
+        "BABEL_DEFAULT_TIMEZONE": "America/Lima",
+        "SURVEY_LANGUAGES": ("es", "en"),
+        # The CSRF token lives as long as the session: an official who reads slowly
+        # must not lose a page of answers to an expired token.
+        "WTF_CSRF_TIME_LIMIT": None,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": _flag("SURVEY_SECURE_COOKIES", is_production),
+        "PERMANENT_SESSION_LIFETIME": timedelta(hours=12),
+        "SURVEY_IDLE_TIMEOUT": timedelta(minutes=int(os.environ.get("SURVEY_IDLE_MINUTES", "30"))),
+        "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+        "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        "RATELIMIT_HEADERS_ENABLED": False,
+    }

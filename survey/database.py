@@ -1,0 +1,82 @@
+"""Engine tuning and database-level rules that hold whatever code writes the rows."""
+from __future__ import annotations
+
+from flask import Flask
+from sqlalchemy import DDL, event
+from sqlalchemy.engine import Engine
+
+from survey.extensions import db
+
+
+def _tune_sqlite(engine: Engine) -> None:
+    """Turn on WAL, a busy timeout and foreign keys for every SQLite connection.
+
+    pysqlite's own transaction handling is switched off so that SAVEPOINTs work and
+    every transaction starts with BEGIN IMMEDIATE: a deferred transaction that later
+    writes can fail at once with "database is locked" instead of waiting.
+    """
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection):
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def init_app(app: Flask) -> None:
+    """Tune the engine of the app's database once it exists."""
+    with app.app_context():
+        engine = db.engine
+        if engine.dialect.name == "sqlite":
+            _tune_sqlite(engine)
+
+
+def _trigger_sql(name: str, op: str, when_sqlite: str, when_pg: str, message: str) -> dict[str, list[str]]:
+    trig = f"trg_{name}_no_{op.lower()}"
+    func = f"{trig}_fn"
+    return {
+        "sqlite": [
+            f"CREATE TRIGGER {trig} BEFORE {op} ON {name} FOR EACH ROW WHEN {when_sqlite} "
+            f"BEGIN SELECT RAISE(ABORT, '{message}'); END"
+        ],
+        "postgresql": [
+            f"CREATE OR REPLACE FUNCTION {func}() RETURNS trigger LANGUAGE plpgsql AS $$ "
+            f"BEGIN IF {when_pg} THEN RAISE EXCEPTION '{message}' "
+            f"USING ERRCODE = 'integrity_constraint_violation'; END IF; "
+            f"IF TG_OP = 'DELETE' THEN RETURN OLD; END IF; RETURN NEW; END $$",
+            f"CREATE TRIGGER {trig} BEFORE {op} ON {name} FOR EACH ROW EXECUTE FUNCTION {func}()",
+        ],
+    }
+
+
+#: table name -> dialect -> CREATE statements; migrations replay the same statements.
+TRIGGERS: dict[str, dict[str, list[str]]] = {}
+
+
+def guard_rows(table, *, when_sqlite: str, when_pg: str, message: str, operations=("UPDATE", "DELETE")) -> None:
+    """Refuse the given operations on *table* at the database when a condition holds.
+
+    The DDL runs after CREATE TABLE (tests, embedded setup) and the migrations call
+    :func:`trigger_sql`, so a published version cannot change even through raw SQL.
+    """
+    per_dialect: dict[str, list[str]] = {"sqlite": [], "postgresql": []}
+    for op in operations:
+        for dialect, stmts in _trigger_sql(table.name, op, when_sqlite, when_pg, message).items():
+            per_dialect[dialect].extend(stmts)
+    TRIGGERS[table.name] = per_dialect
+    for dialect, stmts in per_dialect.items():
+        for stmt in stmts:
+            event.listen(table, "after_create", DDL(stmt).execute_if(dialect=dialect))
+
+
+def trigger_sql(table_name: str, dialect: str) -> list[str]:
+    """Return the trigger statements of *table_name* for *dialect* (used by migrations)."""
+    return list(TRIGGERS.get(table_name, {}).get(dialect, []))

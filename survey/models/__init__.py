@@ -1,0 +1,14 @@
+"""All models, imported here so that metadata is complete wherever models are used."""
+from survey.models.audit import AuditEvent
+from survey.models.questionnaires import Questionnaire, QuestionnaireVersion
+from survey.models.reference import Institution, Region
+from survey.models.users import User
+
+__all__ = [
+    "AuditEvent",
+    "Institution",
+    "Questionnaire",
+    "QuestionnaireVersion",
+    "Region",
+    "User",
+]

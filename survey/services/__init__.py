@@ -1,0 +1,1 @@
+"""Write and query functions. Services add and flush; the caller commits once."""

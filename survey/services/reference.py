@@ -1,0 +1,74 @@
+"""Loading and matching the reference data (regions, institutions)."""
+from __future__ import annotations
+
+import json
+import unicodedata
+from importlib import resources
+
+from sqlalchemy import select
+
+from survey.extensions import db
+from survey.models import Institution, Region
+
+
+def _read(name: str) -> dict:
+    return json.loads(resources.files("survey.reference").joinpath(name).read_text("utf-8"))
+
+
+def load_reference() -> tuple[int, int]:
+    """Insert or update regions and institutions from the shipped files; idempotent.
+
+    Returns the number of regions and institutions now known.
+    """
+    regions = {r.ubigeo: r for r in db.session.scalars(select(Region))}
+    for item in _read("regions.json")["regions"]:
+        region = regions.get(item["ubigeo"]) or Region(ubigeo=item["ubigeo"])
+        region.key = item["key"]
+        region.level = item["level"]
+        region.name_es = item["name"]["es"]
+        region.name_en = item["name"]["en"]
+        region.is_focus = bool(item.get("is_focus"))
+        db.session.add(region)
+    institutions = {i.code: i for i in db.session.scalars(select(Institution))}
+    for item in _read("institutions.json")["institutions"]:
+        inst = institutions.get(item["code"]) or Institution(code=item["code"])
+        inst.acronym = item["acronym"]
+        inst.name_es = item["name"]["es"]
+        inst.name_en = item["name"]["en"]
+        inst.level = item["level"]
+        inst.axes = list(item.get("pnat_axes", []))
+        db.session.add(inst)
+    db.session.flush()
+    return (
+        db.session.query(Region).count(),
+        db.session.query(Institution).count(),
+    )
+
+
+def fold(text: str) -> str:
+    """Lower-case *text* and strip accents, for matching names typed by people."""
+    decomposed = unicodedata.normalize("NFKD", text.strip().lower())
+    return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).split())
+
+
+def match_region(value: str) -> Region | None:
+    """Find a region by UBIGEO code, key or name (accents and case ignored)."""
+    wanted = fold(value)
+    if not wanted:
+        return None
+    for region in db.session.scalars(select(Region)):
+        if wanted in {region.ubigeo, fold(region.key), fold(region.name_es), fold(region.name_en),
+                      fold(region.key.replace("_", " "))}:
+            return region
+    return None
+
+
+def match_institution(value: str) -> Institution | None:
+    """Find an institution by code, acronym or name (accents and case ignored)."""
+    wanted = fold(value)
+    if not wanted:
+        return None
+    for inst in db.session.scalars(select(Institution)):
+        if wanted in {fold(inst.code), fold(inst.acronym), fold(inst.name_es), fold(inst.name_en)}:
+            return inst
+    return None

@@ -1,0 +1,61 @@
+"""Public pages: the home page, language switch, and read-only questionnaire rendering."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, redirect, render_template, request, session, url_for
+
+from survey.auth import public
+from survey.i18n import current_language
+from survey.services import questionnaires as qs
+
+bp = Blueprint("public", __name__)
+
+
+@bp.get("/")
+@public
+def index():
+    """List the published questionnaires."""
+    items = [q for q in qs.list_all() if q.latest_published is not None]
+    return render_template("public/index.html", questionnaires=items)
+
+
+@bp.get("/q/<key>")
+@bp.get("/q/<key>/v<int:number>")
+@public
+def show(key: str, number: int | None = None):
+    """Render a published questionnaire version read-only, all sections on one page."""
+    questionnaire = qs.get(key)
+    if questionnaire is None:
+        abort(404)
+    try:
+        version = qs.get_version(questionnaire, number)
+    except qs.VersionError:
+        abort(404)
+    if not version.is_published:
+        abort(404)
+    return render_template(
+        "public/questionnaire.html",
+        questionnaire=questionnaire,
+        version=version,
+        q=version.load(),
+        lang=current_language(),
+    )
+
+
+@bp.post("/lang")
+@public
+def set_language():
+    """Remember the chosen language and go back where the user was."""
+    lang = request.form.get("lang")
+    if lang in ("es", "en"):
+        session["lang"] = lang
+    target = request.form.get("next") or url_for("public.index")
+    if not target.startswith("/") or target.startswith("//"):
+        target = url_for("public.index")
+    return redirect(target)
+
+
+@bp.get("/healthz")
+@public
+def health():
+    """Liveness probe for load balancers."""
+    return {"status": "ok"}
