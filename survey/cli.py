@@ -25,9 +25,15 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(reference.command)
     app.cli.add_command(users.group)
     app.cli.add_command(setup.command)
-    try:
-        from survey.commands import rounds
-    except ImportError:  # pragma: no cover - until the rounds feature lands
-        rounds = None
-    if rounds is not None:
-        app.cli.add_command(rounds.group)
+    from importlib import import_module
+    from importlib.util import find_spec
+
+    # Feature command modules: ``group`` objects added at the top level, ``attach(app)`` hooks.
+    for name in ("survey.commands.rounds", "survey.commands.round_export", "survey.commands.mail"):
+        if find_spec(name) is None:
+            continue
+        module = import_module(name)
+        if hasattr(module, "group"):
+            app.cli.add_command(module.group)
+        if hasattr(module, "attach"):
+            module.attach(app)

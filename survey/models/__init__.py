@@ -2,10 +2,16 @@
 from survey.models.audit import AuditEvent
 from survey.models.questionnaires import Questionnaire, QuestionnaireVersion
 from survey.models.reference import Institution, Region
+from survey.models.rounds import Answer, Invitation, Response, ResponseRevision, Round
 from survey.models.users import User
 
 __all__ = [
+    "Answer",
     "AuditEvent",
+    "Invitation",
+    "Response",
+    "ResponseRevision",
+    "Round",
     "Institution",
     "Questionnaire",
     "QuestionnaireVersion",

@@ -1,17 +1,39 @@
-"""Blueprint registration."""
+"""Blueprint registration: one blueprint per feature, each in its own module."""
 from __future__ import annotations
 
-from flask import Flask
+from importlib import import_module
+from importlib.util import find_spec
+
+from flask import Flask, current_app
+
+#: feature modules exposing ``bp``; a module not written yet is skipped, a broken one fails loudly
+BLUEPRINT_MODULES = (
+    "survey.views.public",
+    "survey.auth.views",
+    "survey.admin.views",
+    "survey.builder.views",
+    "survey.rounds.views",
+    "survey.respond.views",
+    "survey.outbox.views",
+    "survey.results.views",
+)
+
+
+def _module_exists(name: str) -> bool:
+    try:
+        return find_spec(name) is not None
+    except ModuleNotFoundError:
+        return False
+
+
+def has_endpoint(name: str) -> bool:
+    """True if the app has a view for endpoint *name* (templates link only to real pages)."""
+    return name in current_app.view_functions
 
 
 def init_app(app: Flask) -> None:
     """Register every blueprint of the app."""
-    from survey.views import public
-
-    app.register_blueprint(public.bp)
-    try:  # the staff login lives in survey.auth.views once it exists
-        from survey.auth import views as auth_views
-    except ImportError:  # pragma: no cover - transitional
-        auth_views = None
-    if auth_views is not None:
-        app.register_blueprint(auth_views.bp)
+    for name in BLUEPRINT_MODULES:
+        if _module_exists(name):
+            app.register_blueprint(import_module(name).bp)
+    app.jinja_env.globals["has_endpoint"] = has_endpoint

@@ -1,0 +1,189 @@
+"""Rounds of a questionnaire, the officials invited to them, and their responses."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, CheckConstraint, Float, ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from survey.extensions import db
+from survey.models._types import UTCDateTime, utcnow
+
+ROUND_STATES = ("draft", "open", "closed")
+INVITATION_STATES = ("invited", "opened", "in_progress", "submitted", "declined", "revoked")
+
+
+class Round(db.Model):
+    """One data-collection round, e.g. "Informe Alternativo 2026", on a published version."""
+
+    __tablename__ = "rounds"
+    __table_args__ = (
+        CheckConstraint("status IN ('draft', 'open', 'closed')", name="status"),
+        CheckConstraint("closes_at > opens_at", name="dates"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    #: purpose shown to officials on the welcome page
+    description: Mapped[str] = mapped_column(Text, default="")
+    questionnaire_id: Mapped[int] = mapped_column(ForeignKey("questionnaires.id", ondelete="RESTRICT"))
+    #: the published version new responses start on (staff may move it to a newer one)
+    version_id: Mapped[int] = mapped_column(ForeignKey("questionnaire_versions.id", ondelete="RESTRICT"))
+    opens_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    closes_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(10), default="draft")
+    #: officials may change their answers after submitting, until the round closes
+    allow_edit_after_submit: Mapped[bool] = mapped_column(default=False)
+    #: minutes it takes to answer, shown on the welcome page
+    estimated_minutes: Mapped[int] = mapped_column(default=30)
+    #: reminder policy (see the workers): days_before_close, interval_days, max_count, quiet hours, escalation
+    reminder_policy: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    questionnaire: Mapped["Questionnaire"] = relationship()  # noqa: F821
+    version: Mapped["QuestionnaireVersion"] = relationship()  # noqa: F821
+    created_by: Mapped["User | None"] = relationship()  # noqa: F821
+    invitations: Mapped[list["Invitation"]] = relationship(back_populates="round", order_by="Invitation.id")
+
+    def is_accepting(self, now: datetime | None = None) -> bool:
+        """True when officials can answer: open, and between the opening and closing times."""
+        now = now or utcnow()
+        return self.status == "open" and self.opens_at <= now < self.closes_at
+
+
+class Invitation(db.Model):
+    """An official invited to a round, reached through a personal link.
+
+    The link's token is derived from ``token_nonce`` with a key outside the database
+    (see :mod:`survey.tokens`); only its SHA-256 is stored.
+    """
+
+    __tablename__ = "invitations"
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('invited', 'opened', 'in_progress', 'submitted', 'declined', 'revoked')", name="status"
+        ),
+        CheckConstraint("(status = 'revoked') = (revoked_at IS NOT NULL)", name="revoked"),
+        Index(
+            "uq_invitations_round_email_active",
+            "round_id",
+            "email",
+            unique=True,
+            sqlite_where=text("revoked_at IS NULL"),
+            postgresql_where=text("revoked_at IS NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(254))
+    institution_id: Mapped[int | None] = mapped_column(ForeignKey("institutions.id", ondelete="RESTRICT"))
+    region_id: Mapped[int | None] = mapped_column(ForeignKey("regions.id", ondelete="RESTRICT"))
+    position: Mapped[str] = mapped_column(String(200), default="")
+    language: Mapped[str] = mapped_column(String(5), default="es")
+    #: random nonce; the token is HMAC(key, id:nonce). Rotating it kills the old link.
+    token_nonce: Mapped[str] = mapped_column(String(64))
+    #: SHA-256 (hex) of the current token, for lookup
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    status: Mapped[str] = mapped_column(String(12), default="invited")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: when the invitation e-mail was sent
+    invited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    declined_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decline_reason: Mapped[str] = mapped_column(Text, default="")
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: the invitation this one was forwarded from (a colleague of the same institution)
+    forwarded_from_id: Mapped[int | None] = mapped_column(ForeignKey("invitations.id", ondelete="SET NULL"))
+    reminders_sent: Mapped[int] = mapped_column(default=0)
+    last_reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    round: Mapped[Round] = relationship(back_populates="invitations")
+    institution: Mapped["Institution | None"] = relationship()  # noqa: F821
+    region: Mapped["Region | None"] = relationship()  # noqa: F821
+    response: Mapped["Response | None"] = relationship(back_populates="invitation", uselist=False)
+
+
+class Response(db.Model):
+    """The answers of one invitation: saved page by page, then submitted once.
+
+    Records the questionnaire version it answered; a response in progress keeps its
+    version even if the round moves to a newer one.
+    """
+
+    __tablename__ = "responses"
+    __table_args__ = (CheckConstraint("revision >= 0", name="revision"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    invitation_id: Mapped[int] = mapped_column(ForeignKey("invitations.id", ondelete="CASCADE"), unique=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"), index=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("questionnaire_versions.id", ondelete="RESTRICT"))
+    #: current answers by question key (hidden questions never stored)
+    answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    #: key of the section the official was on, to resume there
+    current_section: Mapped[str] = mapped_column(String(64), default="")
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: number of submitted revisions (0 while never submitted)
+    revision: Mapped[int] = mapped_column(default=0)
+    #: per-axis index of the submitted answers {axis: 0..100 or null}
+    scores: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+    invitation: Mapped[Invitation] = relationship(back_populates="response")
+    round: Mapped[Round] = relationship()
+    version: Mapped["QuestionnaireVersion"] = relationship()  # noqa: F821
+    revisions: Mapped[list["ResponseRevision"]] = relationship(
+        back_populates="response", order_by="ResponseRevision.number"
+    )
+
+    @property
+    def is_submitted(self) -> bool:
+        """True once submitted at least once."""
+        return self.submitted_at is not None
+
+
+class ResponseRevision(db.Model):
+    """A submitted state of a response; each change after submitting adds one."""
+
+    __tablename__ = "response_revisions"
+    __table_args__ = (UniqueConstraint("response_id", "number", name="uq_response_revisions_number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    response_id: Mapped[int] = mapped_column(ForeignKey("responses.id", ondelete="CASCADE"))
+    number: Mapped[int]
+    version_id: Mapped[int] = mapped_column(ForeignKey("questionnaire_versions.id", ondelete="RESTRICT"))
+    answers: Mapped[dict[str, Any]] = mapped_column(JSON)
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    response: Mapped[Response] = relationship(back_populates="revisions")
+
+
+class Answer(db.Model):
+    """One submitted answer value, flattened for SQL aggregation.
+
+    A multiple-choice answer is one row per selected option (``item`` = option); a
+    grid is one row per row (``item`` = row, or ``row__column`` for numeric cells).
+    """
+
+    __tablename__ = "answers"
+    __table_args__ = (
+        Index("ix_answers_round_question_value", "round_id", "question_key", "value"),
+        Index("ix_answers_response", "response_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    response_id: Mapped[int] = mapped_column(ForeignKey("responses.id", ondelete="CASCADE"))
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"))
+    question_key: Mapped[str] = mapped_column(String(64))
+    item: Mapped[str] = mapped_column(String(64), default="")
+    #: the value as text (option value, 'true'/'false', ISO date, number, free text cut to 500)
+    value: Mapped[str] = mapped_column(String(500), default="")
+    #: the numeric value when the answer is a number (for means and sums in SQL)
+    number: Mapped[float | None] = mapped_column(Float)
