@@ -29,7 +29,7 @@ def register_commands(app: Flask) -> None:
     from importlib.util import find_spec
 
     # Feature command modules: ``group`` objects added at the top level, ``attach(app)`` hooks.
-    for name in ("survey.commands.rounds", "survey.commands.round_export", "survey.commands.mail"):
+    for name in ("survey.commands.rounds", "survey.commands.round_export", "survey.commands.serve"):
         if find_spec(name) is None:
             continue
         module = import_module(name)

@@ -1,8 +1,15 @@
 """Celery app factory following Flask's Celery pattern (one app context per task)."""
 from __future__ import annotations
 
+from importlib import import_module
+from importlib.util import find_spec
+
 from celery import Celery, Task
 from flask import Flask
+
+
+#: task modules, imported once the app exists (tasks use shared_task with names from survey.jobs)
+TASK_MODULES = ("workers.mail", "workers.reminders", "workers.results", "workers.exports", "workers.schedule")
 
 
 def celery_init_app(app: Flask) -> Celery:
@@ -27,4 +34,7 @@ def create_celery(test_config: dict | None = None) -> Celery:
     flask_app = create_app(test_config)
     celery = celery_init_app(flask_app)
     celery.flask_app = flask_app
+    for name in TASK_MODULES:
+        if find_spec(name) is not None:
+            import_module(name)
     return celery

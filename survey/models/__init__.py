@@ -1,5 +1,6 @@
 """All models, imported here so that metadata is complete wherever models are used."""
 from survey.models.audit import AuditEvent
+from survey.models.outbox import OutboxMessage
 from survey.models.questionnaires import Questionnaire, QuestionnaireVersion
 from survey.models.reference import Institution, Region
 from survey.models.rounds import Answer, Invitation, Response, ResponseRevision, Round
@@ -9,6 +10,7 @@ __all__ = [
     "Answer",
     "AuditEvent",
     "Invitation",
+    "OutboxMessage",
     "Response",
     "ResponseRevision",
     "Round",
