@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
+from .bilingual import Text
 from .conditions import parse_condition
 from .load_fields import check_fields, is_integer, is_number, iso_date, read_bool, read_key, read_options, read_text
 from .load_score import parse_score
@@ -62,8 +63,11 @@ def parse_question(doc: Any, place: str, problems: Problems) -> Question | None:
     text = read_text(doc, 'text', place, problems)
     help_text = read_text(doc, 'help', place, problems, required=False)
     required = read_bool(doc, 'required', place, problems)
-    if key is None or not known or text is None:
+    if key is None or not known:
         return None
+    if text is None:
+        # Already reported; a stand-in keeps the question in reference checks so others are not misreported.
+        text = Text('?')
     fields = _TYPE_READERS[qtype](doc, place, problems)
     show_if = None
     if 'show_if' in doc:

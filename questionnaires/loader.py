@@ -4,7 +4,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from .bilingual import Text
 from .frameworks import BUILTIN_FRAMEWORKS, Axis, Framework
 from .load_fields import (DOCUMENT_KEY_RE, QUESTION_KEY_RE, check_fields, iso_date, read_key, read_text)
 from .load_question import parse_question, question_place
@@ -120,26 +119,28 @@ def _read_sections(items: Any, framework: Framework | None, problems: Problems) 
         if not isinstance(doc, Mapping):
             problems.add(place, 'wrong_type', 'a section must be a mapping')
             continue
-        section = _read_section(doc, place, framework, problems)
-        if section is None:
-            continue
-        if section.key in section_keys:
-            problems.add(join_place(place, 'key'), 'duplicate_key',
-                         f'section key {section.key} is already used by {section_keys[section.key]}')
-        section_keys.setdefault(section.key, place)
-        for question in section.questions:
+        section, questions = _read_section(doc, place, framework, problems)
+        for question in questions:
             here = question_place(place, 0, question.key)
             if question.key in question_keys:
                 problems.add(join_place(here, 'key'), 'duplicate_key',
                              f'question key {question.key} is already used in {question_keys[question.key]}')
             question_keys.setdefault(question.key, place)
             entries.append((here, question))
+        if section is None:
+            continue
+        if section.key in section_keys:
+            problems.add(join_place(place, 'key'), 'duplicate_key',
+                         f'section key {section.key} is already used by {section_keys[section.key]}')
+        section_keys.setdefault(section.key, place)
         sections.append(section)
     check_references(entries, problems)
     return sections
 
 
-def _read_section(doc: Mapping, place: str, framework: Framework | None, problems: Problems) -> Section | None:
+def _read_section(doc: Mapping, place: str, framework: Framework | None,
+                  problems: Problems) -> tuple[Section | None, list[Question]]:
+    """Read one section; its usable questions are returned even when the section itself is not."""
     extra = check_fields(doc, SECTION_FIELDS, place, problems)
     key = read_key(doc, 'key', place, problems, QUESTION_KEY_RE, 'section key')
     title = read_text(doc, 'title', place, problems)
@@ -165,6 +166,7 @@ def _read_section(doc: Mapping, place: str, framework: Framework | None, problem
                          'a scored question must be in a section with an axis')
         questions.append(question)
     if key is None or title is None:
-        return None
+        # The questions still take part in reference checks, so others pointing at them are not misreported.
+        return None, questions
     return Section(key=key, title=title, description=description, axis=axis, questions=tuple(questions),
-                   extra=extra)
+                   extra=extra), questions

@@ -6,6 +6,7 @@ import tempfile
 from pathlib import Path
 
 import click
+from flask.cli import AppGroup
 
 import questionnaires
 from survey.extensions import db
@@ -13,7 +14,7 @@ from survey.services import audit
 from survey.services import definitions as defs
 from survey.services import questionnaires as qs
 
-group = click.Group("questionnaire", help="Manage questionnaires and their versions.")
+group = AppGroup("questionnaire", help="Manage questionnaires and their versions.")
 
 
 def _get(key: str):

@@ -2,29 +2,46 @@
 from __future__ import annotations
 
 import json
+import secrets
 
 import click
+from flask.cli import with_appcontext
 from flask_migrate import upgrade
+from sqlalchemy import select
 
 import questionnaires
 from survey.extensions import db
+from survey.models import User
+from survey.services import audit, users
 from survey.services import questionnaires as qs
 from survey.services.reference import load_reference
 
 
 @click.command("setup")
-def command() -> None:
-    """Migrate the database, load reference data and publish the reference questionnaire.
+@with_appcontext
+@click.option("--admin-email", default=None, help="Create this first admin if there is no admin yet.")
+def command(admin_email: str | None) -> None:
+    """Migrate the database, load reference data, publish the reference questionnaire.
 
+    With --admin-email and no admin yet, create one and print its one-time password.
     Safe to run again: existing data is kept.
     """
     upgrade()
     regions, institutions = load_reference()
     document = json.loads(questionnaires.reference_definition_path().read_text("utf-8"))
-    questionnaire = qs.get(document["key"])
-    if questionnaire is None:
+    if qs.get(document["key"]) is None:
         version = qs.import_document(document)
         qs.publish(version.questionnaire)
+        audit.record("questionnaire.publish", version, actor="setup", number=version.number)
         click.echo(f"published {document['key']} version {version.number}")
-    db.session.commit()
     click.echo(f"reference data: {regions} regions, {institutions} institutions")
+    has_admin = db.session.scalar(select(User.id).where(User.role == "admin").limit(1)) is not None
+    if admin_email and not has_admin:
+        password = secrets.token_urlsafe(12)
+        user = users.create(admin_email, password, "admin", name="Admin")
+        audit.record("user.create", user, actor="setup", role="admin")
+        click.echo("")
+        click.echo(f"  first admin: {user.email}")
+        click.echo(f"  password:    {password}   (shown once; change it after logging in)")
+        click.echo("")
+    db.session.commit()

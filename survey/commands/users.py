@@ -4,12 +4,14 @@ from __future__ import annotations
 import sys
 
 import click
+from flask_babel import force_locale
+from flask.cli import AppGroup
 
 from survey.extensions import db
 from survey.models.users import ROLES
 from survey.services import audit, users
 
-group = click.Group("user", help="Manage staff accounts.")
+group = AppGroup("user", help="Manage staff accounts.")
 
 
 @group.command("create")
@@ -27,7 +29,9 @@ def create_command(email: str, role: str, name: str, password_stdin: bool) -> No
         user = users.create(email, password, role, name)
     except users.UserError as exc:
         db.session.rollback()
-        raise click.ClickException(str(exc)) from None
+        # The message is translated lazily; outside a request no locale is selected.
+        with force_locale("es"):
+            raise click.ClickException(str(exc)) from None
     audit.record("user.create", user, actor="cli", role=role)
     db.session.commit()
     click.echo(f"created {role} {user.email}")

@@ -1,5 +1,6 @@
 """All models, imported here so that metadata is complete wherever models are used."""
 from survey.models.audit import AuditEvent
+from survey.models.exports import Export
 from survey.models.outbox import OutboxMessage
 from survey.models.questionnaires import Questionnaire, QuestionnaireVersion
 from survey.models.reference import Institution, Region
@@ -9,6 +10,7 @@ from survey.models.users import User
 __all__ = [
     "Answer",
     "AuditEvent",
+    "Export",
     "Invitation",
     "OutboxMessage",
     "Response",

@@ -1,25 +1,52 @@
-"""Creating and changing staff accounts."""
+"""Creating and changing staff accounts, and checking their passwords."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from email_validator import EmailNotValidError, validate_email
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
-from survey.auth.passwords import hash_password, password_problem
+from survey.auth.passwords import MIN_LENGTH, hash_password, needs_rehash, password_problem, verify_password
 from survey.extensions import db
 from survey.models import User
+from survey.models._types import utcnow
 from survey.models.users import ROLES
 
 
 class UserError(ValueError):
-    """A user operation refused, with a message for the person who asked."""
+    """A user operation refused, with a message for the person who asked.
+
+    The message is translated lazily, when it is shown (``str(exc)``).
+    """
+
+
+@dataclass(frozen=True)
+class LoginCheck:
+    """The outcome of a password check: the account (if any) and why it failed (if it did)."""
+
+    user: User | None
+    #: None on success, else "unknown", "password" or "disabled" (for the audit log only)
+    failure: str | None
+
+    @property
+    def is_success(self) -> bool:
+        """True when the credentials are right and the account may log in."""
+        return self.failure is None
 
 
 def normalise_email(email: str) -> str:
     """Validate *email* syntax and return its normalised form (no DNS lookup)."""
     try:
         return validate_email(email.strip(), check_deliverability=False).normalized.lower()
-    except EmailNotValidError as exc:
-        raise UserError(f"invalid e-mail address: {exc}") from None
+    except EmailNotValidError:
+        raise UserError(_l("Correo electrónico no válido: escríbalo como nombre@dominio.pe.")) from None
+
+
+def check_password_strength(password: str) -> None:
+    """Raise UserError when *password* breaks the strength rule."""
+    if password_problem(password):
+        raise UserError(_l("La contraseña debe tener entre %(min)d y 1024 caracteres.", min=MIN_LENGTH))
 
 
 def find(email: str) -> User | None:
@@ -27,17 +54,77 @@ def find(email: str) -> User | None:
     return db.session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
 
 
+def list_all() -> list[User]:
+    """Every account, active ones first, then by e-mail."""
+    return list(db.session.scalars(select(User).order_by(User.is_enabled.desc(), User.email)))
+
+
+def _check_role(role: str) -> None:
+    if role not in ROLES:
+        raise UserError(_l("Rol desconocido «%(role)s»: use %(roles)s.", role=role, roles=", ".join(ROLES)))
+
+
 def create(email: str, password: str, role: str, name: str = "") -> User:
     """Create an account; raises UserError on a bad role, e-mail, password or duplicate."""
-    if role not in ROLES:
-        raise UserError(f"unknown role {role!r}: use one of {', '.join(ROLES)}")
+    _check_role(role)
     address = normalise_email(email)
-    problem = password_problem(password)
-    if problem:
-        raise UserError(f"password too weak: {problem}")
+    check_password_strength(password)
     if find(address) is not None:
-        raise UserError(f"a user with e-mail {address} already exists")
+        raise UserError(_l("Ya existe un usuario con el correo %(email)s.", email=address))
     user = User(email=address, name=name.strip(), role=role, password_hash=hash_password(password))
     db.session.add(user)
     db.session.flush()
     return user
+
+
+def authenticate(email: str, password: str) -> LoginCheck:
+    """Check a login; an unknown e-mail costs the same time as a wrong password.
+
+    On success the hash is upgraded when today's Argon2 parameters are stronger.
+    """
+    user = find(email) if email.strip() else None
+    if not verify_password(user.password_hash if user else None, password):
+        return LoginCheck(user, "unknown" if user is None else "password")
+    if not user.is_enabled:
+        return LoginCheck(user, "disabled")
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    user.last_login_at = utcnow()
+    db.session.flush()
+    return LoginCheck(user, None)
+
+
+def revoke_sessions(user: User) -> None:
+    """End every session of *user*: cookies carry the old session version."""
+    user.session_version += 1
+    db.session.flush()
+
+
+def change_role(user: User, role: str, *, by: User) -> None:
+    """Give *user* another role; an admin cannot demote themselves (the last way back in)."""
+    _check_role(role)
+    if user.id == by.id and role != "admin":
+        raise UserError(_l("No puede quitarse a sí mismo el rol de administrador."))
+    user.role = role
+    revoke_sessions(user)
+
+
+def deactivate(user: User, *, by: User) -> None:
+    """Stop *user* from logging in and end their sessions; not allowed on oneself."""
+    if user.id == by.id:
+        raise UserError(_l("No puede desactivar su propia cuenta."))
+    user.is_enabled = False
+    revoke_sessions(user)
+
+
+def reactivate(user: User) -> None:
+    """Let a deactivated *user* log in again."""
+    user.is_enabled = True
+    db.session.flush()
+
+
+def set_password(user: User, password: str) -> None:
+    """Replace the password of *user* (strength-checked) and end their sessions."""
+    check_password_strength(password)
+    user.password_hash = hash_password(password)
+    revoke_sessions(user)

@@ -1,0 +1,1 @@
+"""The questionnaire builder: staff create, edit, preview, publish, import and export question sets."""

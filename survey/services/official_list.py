@@ -1,0 +1,192 @@
+"""Reading a list of officials from an .xlsx or .csv file into plain rows.
+
+Headers may be Spanish or English (nombre/name, correo/email, institución/institution,
+región/region, cargo/position, idioma/language), in any order and case, accents ignored.
+Row numbers are the spreadsheet's own (the header is row 1), so staff find the row.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import warnings
+import zipfile
+from dataclasses import asdict, dataclass
+from datetime import date, datetime
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from openpyxl import load_workbook
+from openpyxl.utils.exceptions import InvalidFileException
+
+from survey.services.reference import fold
+
+REQUIRED = ("name", "email", "institution", "region")
+OPTIONAL = ("position", "language")
+MAX_ROWS = 5000
+
+#: folded header text -> column
+HEADERS = {
+    "name": "name", "nombre": "name", "nombres": "name", "nombre completo": "name", "full name": "name",
+    "nombres y apellidos": "name",
+    "email": "email", "e-mail": "email", "correo": "email", "correo electronico": "email", "mail": "email",
+    "email address": "email",
+    "institution": "institution", "institucion": "institution", "entidad": "institution",
+    "region": "region", "departamento": "region",
+    "position": "position", "cargo": "position", "puesto": "position",
+    "language": "language", "idioma": "language", "lengua": "language",
+}
+
+#: labels used when naming a missing column
+COLUMN_LABELS = {
+    "name": "nombre / name",
+    "email": "correo / email",
+    "institution": "institución / institution",
+    "region": "región / region",
+}
+
+
+class ListError(ValueError):
+    """The file as a whole cannot be read (not a spreadsheet, empty, missing columns)."""
+
+    def __init__(self, message: Any) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return str(self.message)
+
+
+@dataclass(frozen=True)
+class OfficialRow:
+    """One data row of the file, as text, with its row number in the file."""
+
+    row: int
+    name: str
+    email: str
+    institution: str
+    region: str
+    position: str = ""
+    language: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data, to keep between the upload and the confirmation."""
+        return asdict(self)
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, datetime | date):
+        value = value.isoformat()
+    return " ".join(str(value).split())
+
+
+def _xlsx_rows(data: bytes) -> list[tuple[Any, ...]]:
+    try:
+        # openpyxl warns about styles and extensions it ignores; they do not matter here.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+            try:
+                sheet = workbook.worksheets[0]
+                rows = []
+                for values in sheet.iter_rows(values_only=True):
+                    rows.append(values)
+                    if len(rows) > MAX_ROWS + 1:
+                        break
+            finally:
+                workbook.close()
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError, IndexError, TypeError):
+        raise ListError(_l("El archivo no es una hoja de cálculo .xlsx válida.")) from None
+    return rows
+
+
+def _decode(data: bytes) -> str:
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return data.decode("latin-1")
+
+
+def _csv_rows(data: bytes) -> list[list[str]]:
+    if b"\x00" in data:
+        raise ListError(_l("El archivo no es un CSV de texto."))
+    text = _decode(data)
+    first_line = text.split("\n", 1)[0]
+    # Excel in Spanish saves CSV with semicolons.
+    delimiter = max((",", ";", "\t"), key=first_line.count)
+    try:
+        rows = []
+        for values in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):
+            rows.append(values)
+            if len(rows) > MAX_ROWS + 1:
+                break
+    except csv.Error as exc:
+        raise ListError(_l("El CSV no se puede leer: %(error)s", error=str(exc))) from None
+    return rows
+
+
+def read_rows(filename: str, data: bytes) -> list[list[Any]]:
+    """Return the raw cell rows of an .xlsx or .csv file, by content then by extension."""
+    name = (filename or "").lower()
+    if not data.strip():
+        raise ListError(_l("El archivo está vacío."))
+    if data[:4] == b"PK\x03\x04":
+        return [list(r) for r in _xlsx_rows(data)]
+    if data[:4] == b"\xd0\xcf\x11\xe0":
+        raise ListError(_l("Los archivos .xls antiguos no se admiten: guárdelo como .xlsx o .csv."))
+    if name.endswith(".csv") or name.endswith(".txt"):
+        return _csv_rows(data)
+    raise ListError(_l("El archivo no es una hoja de cálculo: suba un .xlsx o un .csv."))
+
+
+def _columns(header: list[Any]) -> dict[str, int]:
+    columns: dict[str, int] = {}
+    for index, cell in enumerate(header):
+        column = HEADERS.get(fold(_text(cell)).rstrip(":* "))
+        if column and column not in columns:
+            columns[column] = index
+    missing = [COLUMN_LABELS[c] for c in REQUIRED if c not in columns]
+    if missing:
+        raise ListError(_l("Falta la columna: %(columns)s.", columns=", ".join(missing)))
+    return columns
+
+
+def parse(filename: str, data: bytes) -> list[OfficialRow]:
+    """Read the officials of a file; raises :class:`ListError` for a file that cannot be used.
+
+    Blank rows are skipped but keep their place in the numbering.
+    """
+    rows = read_rows(filename, data)
+    start = next((i for i, r in enumerate(rows) if any(_text(v) for v in r)), None)
+    if start is None:
+        raise ListError(_l("El archivo está vacío."))
+    columns = _columns(rows[start])
+    officials = []
+    for index in range(start + 1, len(rows)):
+        values = rows[index]
+        if not any(_text(v) for v in values):
+            continue
+
+        def cell(column: str, values=values) -> str:
+            position = columns.get(column)
+            return _text(values[position]) if position is not None and position < len(values) else ""
+
+        officials.append(OfficialRow(
+            row=index + 1,
+            name=cell("name"),
+            email=cell("email"),
+            institution=cell("institution"),
+            region=cell("region"),
+            position=cell("position"),
+            language=cell("language"),
+        ))
+    if not officials:
+        raise ListError(_l("El archivo no tiene filas de funcionarios bajo los encabezados."))
+    if len(officials) > MAX_ROWS:
+        raise ListError(_l("El archivo tiene más de %(max)s filas.", max=MAX_ROWS))
+    return officials
