@@ -1,0 +1,140 @@
+"""Login, logout, own password, and the error pages of access control (403, 429, CSRF)."""
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_limiter.util import get_remote_address
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+
+from survey.auth import public, roles_required
+from survey.auth import session as staff_session
+from survey.auth.forms import LoginForm, ChangePasswordForm
+from survey.extensions import db, limiter
+from survey.models.users import ROLES, User
+from survey.services import audit, users
+
+bp = Blueprint("auth", __name__)
+
+#: ASVS asks for at most 100 failures an hour; we allow about 10 per 15 minutes,
+#: counted separately per account and per address
+LOGIN_LIMIT = "10 per 15 minutes"
+
+bp.before_app_request(staff_session.enforce_lifetime)
+
+
+def _account_key() -> str:
+    return request.form.get("email", "").strip().lower()[:254]
+
+
+def _login_failed(_response) -> bool:
+    """Only failed attempts count against the limits: a user who logs in costs nothing."""
+    return bool(g.get("login_failed"))
+
+
+def safe_next(target: str | None) -> str | None:
+    """Return *target* if it is a path on this site, else None (no open redirect)."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    if any(ord(char) < 0x20 for char in target):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return None
+    return target
+
+
+def _may_open(user: User, endpoint: str) -> bool:
+    view = current_app.view_functions.get(endpoint)
+    if view is None:
+        return False
+    return getattr(view, "is_public", False) or user.has_role(*getattr(view, "required_roles", ()))
+
+
+def landing_url(user: User) -> str:
+    """Where a user goes after login: the builder if they may use it, else their own start page."""
+    for endpoint in ("builder.index", "admin.users"):
+        if _may_open(user, endpoint):
+            return url_for(endpoint)
+    return url_for("public.index")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@public
+@limiter.limit(LOGIN_LIMIT, key_func=get_remote_address, scope="address", methods=["POST"],
+               deduct_when=_login_failed)
+@limiter.limit(LOGIN_LIMIT, key_func=_account_key, scope="account", methods=["POST"], deduct_when=_login_failed)
+def login():
+    """Log a member of staff in; the same answer for an unknown e-mail and a wrong password."""
+    target = safe_next(request.args.get("next"))
+    if current_user.is_authenticated:
+        return redirect(target or landing_url(current_user))
+    form = LoginForm()
+    failed = False
+    if form.validate_on_submit():
+        check = users.authenticate(form.email.data, form.password.data)
+        if check.is_success:
+            staff_session.start(check.user)
+            audit.record("login.success", check.user)
+            db.session.commit()
+            return redirect(target or landing_url(check.user))
+        g.login_failed = failed = True
+        audit.record("login.failed", check.user, actor="anonymous",
+                     email=form.email.data.strip()[:254], reason=check.failure)
+        db.session.commit()
+    return render_template("auth/login.html", form=form, failed=failed, next=target)
+
+
+@bp.post("/logout")
+@public
+def logout():
+    """End the session for real: the cookie's session version stops matching the user's."""
+    if current_user.is_authenticated:
+        user = current_user._get_current_object()
+        audit.record("logout", user)
+        staff_session.end(user)
+        db.session.commit()
+    flash(_("Ha cerrado la sesión."), "success")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@roles_required(*ROLES)
+def change_password():
+    """Let the logged-in user replace their own password (other sessions end)."""
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        user = current_user._get_current_object()
+        if users.authenticate(user.email, form.current.data).is_success:
+            users.set_password(user, form.new.data)
+            audit.record("user.password", user, by="self")
+            staff_session.start(user)
+            db.session.commit()
+            flash(_("Contraseña cambiada."), "success")
+            return redirect(landing_url(user))
+        form.current.errors.append(_("La contraseña actual no es correcta."))
+    return render_template("auth/password.html", form=form)
+
+
+@bp.app_errorhandler(403)
+def forbidden(_error):
+    """A logged-in user without the role for this page."""
+    return render_template("auth/error.html", title=_("Acceso no permitido"),
+                           message=_("Su rol no permite abrir esta página.")), 403
+
+
+@bp.app_errorhandler(429)
+def too_many_requests(_error):
+    """Too many attempts (the login limiter and any other limit)."""
+    return render_template("auth/error.html", title=_("Demasiados intentos"),
+                           message=_("Hubo demasiados intentos. Espere unos 15 minutos y vuelva a intentarlo.")), 429
+
+
+@bp.app_errorhandler(CSRFError)
+def csrf_failed(_error):
+    """A form without a valid CSRF token: nothing was saved."""
+    return render_template("auth/error.html", title=_("Formulario no válido"),
+                           message=_("El formulario caducó o no vino de este sitio; no se guardó nada. "
+                                     "Vuelva a la página, recárguela e inténtelo de nuevo.")), 400

@@ -1,0 +1,138 @@
+"""``survey round``: create, list, open and close rounds, and invite officials from a file."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from flask import g
+
+from survey.extensions import db
+from survey.filters import lima_datetime
+from survey.services import invitations as invitation_service
+from survey.services import official_list
+from survey.services import questionnaires as qs
+from survey.services import rounds as round_service
+
+group = click.Group("round", help="Manage data-collection rounds and their invited officials.")
+
+
+def _speak_spanish() -> None:
+    """Messages are Spanish msgids; outside a request the locale must be set by hand."""
+    g.survey_locale = "es"
+
+
+def _get(round_id: int):
+    round_ = round_service.get(round_id)
+    if round_ is None:
+        raise click.ClickException(f"no round with id {round_id}")
+    return round_
+
+
+@group.command("create")
+@click.option("--questionnaire", "key", required=True, help="Questionnaire key.")
+@click.option("--version", "number", type=int, help="Published version number (default: the latest).")
+@click.option("--title", required=True)
+@click.option("--opens", required=True, help="Opening, ISO 8601; Lima time unless an offset is given.")
+@click.option("--closes", required=True, help="Closing, ISO 8601; Lima time unless an offset is given.")
+@click.option("--description", default="", help="Purpose shown to officials.")
+@click.option("--minutes", "estimated_minutes", type=int, default=30, show_default=True,
+              help="Minutes it takes to answer.")
+@click.option("--allow-edit-after-submit", is_flag=True)
+@click.option("--reminder-days", default="7, 2", show_default=True, help="Days before closing, e.g. '14, 7, 2'.")
+def create_command(key: str, number: int | None, title: str, opens: str, closes: str, description: str,
+                   estimated_minutes: int, allow_edit_after_submit: bool, reminder_days: str) -> None:
+    """Create a draft round and print its id."""
+    _speak_spanish()
+    questionnaire = qs.get(key)
+    if questionnaire is None:
+        raise click.ClickException(f"no questionnaire with key {key!r}")
+    try:
+        version = qs.get_version(questionnaire, number)
+        if not version.is_published:
+            raise click.ClickException(f"{key} version {version.number} is not published")
+        policy = dict(round_service.DEFAULT_POLICY, days_before_close=round_service.parse_days(reminder_days))
+        round_ = round_service.create(
+            version, title, opens, closes, description=description, estimated_minutes=estimated_minutes,
+            allow_edit_after_submit=allow_edit_after_submit, reminder_policy=policy,
+        )
+    except (qs.VersionError, round_service.RoundError) as exc:
+        db.session.rollback()
+        raise click.ClickException(str(exc)) from None
+    db.session.commit()
+    click.echo(round_.id)
+
+
+@group.command("list")
+def list_command() -> None:
+    """List rounds: id, status, questionnaire version, dates (Lima time), invitations, title."""
+    for round_ in round_service.list_all():
+        click.echo("\t".join([
+            str(round_.id), round_.status, f"{round_.questionnaire.key} v{round_.version.number}",
+            f"{lima_datetime(round_.opens_at)} → {lima_datetime(round_.closes_at)}",
+            f"{len(round_.invitations)} invited", round_.title,
+        ]))
+
+
+@group.command("open")
+@click.argument("round_id", metavar="ROUND", type=int)
+def open_command(round_id: int) -> None:
+    """Open ROUND and queue the invitation e-mails."""
+    _speak_spanish()
+    round_ = _get(round_id)
+    try:
+        queued = round_service.open_round(round_)
+    except round_service.RoundError as exc:
+        db.session.rollback()
+        raise click.ClickException(str(exc)) from None
+    db.session.commit()
+    click.echo(f"round {round_.id} open; {queued} invitation e-mails queued")
+
+
+@group.command("close")
+@click.argument("round_id", metavar="ROUND", type=int)
+def close_command(round_id: int) -> None:
+    """Close ROUND: links stop accepting answers."""
+    _speak_spanish()
+    round_ = _get(round_id)
+    try:
+        round_service.close_round(round_)
+    except round_service.RoundError as exc:
+        db.session.rollback()
+        raise click.ClickException(str(exc)) from None
+    db.session.commit()
+    click.echo(f"round {round_.id} closed")
+
+
+def echo_report(report: invitation_service.Report) -> None:
+    """Print the accepted count and every rejected row with its reasons."""
+    click.echo(f"{len(report.accepted)} accepted, {len(report.rejected)} rejected")
+    for rejection in report.rejected:
+        reasons = " ".join(str(r.message) for r in rejection.reasons)
+        click.echo(f"  fila {rejection.source.row}: {reasons}")
+
+
+@group.command("invite")
+@click.argument("round_id", metavar="ROUND", type=int)
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--skip-invalid", is_flag=True, help="Save the accepted rows even if some are rejected.")
+def invite_command(round_id: int, file: Path, skip_invalid: bool) -> None:
+    """Invite the officials listed in FILE (.xlsx or .csv); all or nothing by default."""
+    _speak_spanish()
+    round_ = _get(round_id)
+    try:
+        rows = official_list.parse(file.name, file.read_bytes())
+    except official_list.ListError as exc:
+        raise click.ClickException(f"{file.name}: {exc}") from None
+    report = invitation_service.check_rows(round_, rows)
+    echo_report(report)
+    if report.rejected and not skip_invalid:
+        db.session.rollback()
+        raise click.ClickException("nothing was saved (use --skip-invalid to save the accepted rows)")
+    try:
+        created = invitation_service.save(round_, report, skip_invalid=skip_invalid, source=file.name)
+    except invitation_service.InvitationError as exc:
+        db.session.rollback()
+        raise click.ClickException(str(exc)) from None
+    db.session.commit()
+    queued = " (invitation e-mails queued)" if round_.status == "open" and created else ""
+    click.echo(f"{len(created)} officials invited to round {round_.id}{queued}")

@@ -1,0 +1,1 @@
+"""Staff pages for rounds: create, edit, open, close, invite officials, follow progress."""
