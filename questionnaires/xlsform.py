@@ -5,8 +5,13 @@
 reads back to the same document. Import collects every problem and raises :class:`XLSFormError`; it
 never returns a partly converted document.
 
-Mapping (survey sheet; see the README table for every column):
+Mapping (see the README table for every column):
 
+* settings: ``form_id`` = key; ``form_title`` = Spanish title (import also reads ``form_title::<lang>``);
+  the English title is written to ``x_form_title::English (en)`` because pyxform (Kobo, ODK) fails on
+  translated form titles; ``description::<lang>``; ``framework`` (built-in key, or JSON of an inline framework);
+  ``reporting_period`` (JSON); ``x_extra`` (JSON of any other top-level key); ``version`` is written as the
+  format number and ignored on import; ``default_language`` says which language plain ``label`` columns hold.
 * ``begin group`` / ``end group`` at the top level are sections (``name`` = key, label = title,
   hint = description, ``axis`` column). Questions outside any group go to a default section
   ``general`` (``general_2``...) titled "General". A group inside a section is flattened (its
@@ -55,7 +60,7 @@ SURVEY_COLUMNS = ('type', 'name', 'label::Spanish (es)', 'label::English (en)', 
                   'score', 'x_type', 'x_value', 'x_min', 'x_max', 'x_decimals', 'x_currency', 'x_pnat_link',
                   'x_show_if', 'x_extra')
 CHOICES_COLUMNS = ('list_name', 'name', 'label::Spanish (es)', 'label::English (en)')
-SETTINGS_COLUMNS = ('form_id', 'form_title', 'form_title::Spanish (es)', 'form_title::English (en)', 'version',
+SETTINGS_COLUMNS = ('form_id', 'form_title', 'x_form_title::English (en)', 'version',
                     'default_language', 'description::Spanish (es)', 'description::English (en)', 'framework',
                     'reporting_period', 'x_extra')
 _TOP_HANDLED = ('format', 'key', 'title', 'description', 'framework', 'reporting_period', 'sections')
@@ -236,6 +241,7 @@ class _Importer:
     info: dict = field(default_factory=dict)            # key -> (type, option values)
     pending: list = field(default_factory=list)
     conditions: list = field(default_factory=list)
+    survey: Any = None                                  # the survey _Sheet, once found
 
     def problem(self, sheet: str, row: int | None, column: str | None, message: str) -> None:
         self.problems.append(XLSFormProblem(sheet, row, column, message))
@@ -309,7 +315,9 @@ class _Importer:
             self.problem('settings', number, 'form_id', 'missing form_id (the questionnaire key)')
         else:
             document['key'] = key
-        title = self.bilingual(sheet, number, values, 'form_title', 'form_title')
+        title = self.bilingual(sheet, number, values, 'x_form_title', None) or {}
+        title.update(self.bilingual(sheet, number, values, 'form_title', 'form_title' if 'es' not in title else None)
+                     or {})
         if title:
             document['title'] = title
         description = self.bilingual(sheet, number, values, 'description', None)
@@ -408,6 +416,8 @@ class _Importer:
                 sections.append(section)
                 for child in node.children:
                     self.add(section, child, self.group_condition(node, []))
+                continue
+            if node.kind in METADATA_TYPES:
                 continue
             if default is None:
                 key, count = 'general', 1
@@ -535,7 +545,8 @@ class _Importer:
                 qtype = 'multiple_choice'
             elif x_type == 'likert' or x_type is None and 'likert' in appearance and numbers is not None:
                 if numbers is None:
-                    self.problem('survey', node.number, 'type', f'a likert list needs integer names ("{node.list_name}")')
+                    self.problem('survey', node.number, 'type',
+                                 f'a likert list needs integer names ("{node.list_name}")')
                     return None
                 qtype = 'likert'
                 options = [dict(option, value=number) for option, number in zip(options, numbers)]
@@ -837,8 +848,10 @@ class _Exporter:
         document = self.document
         settings = {'form_id': document.get('key'), 'version': str(document.get('format', 1)),
                     'default_language': LANGUAGE_NAMES['es']}
-        title = _cells('form_title', document.get('title'))
-        settings.update(title, form_title=title.get('form_title::Spanish (es)'))
+        # pyxform (Kobo, ODK) fails on translated form_title columns: the English title goes to an extra column.
+        title = _cells('x_form_title', document.get('title'))
+        settings['form_title'] = title.pop('x_form_title::Spanish (es)', None)
+        settings.update(title)
         settings.update(_cells('description', document.get('description')))
         framework = document.get('framework')
         if framework is not None:
@@ -889,7 +902,8 @@ class _Exporter:
             self.matrix(row, rest)
             return
         if qtype in ('single_choice', 'multiple_choice') and options:
-            row['type'] = f'{"select_one" if qtype == "single_choice" else "select_multiple"} {self.add_list(key, options)}'
+            select = 'select_one' if qtype == 'single_choice' else 'select_multiple'
+            row['type'] = f'{select} {self.add_list(key, options)}'
             del rest['options']
             if qtype == 'single_choice' and sorted(repr(option['value']) for option in options) == ["'no'", "'yes'"]:
                 row['x_type'] = 'single_choice'

@@ -396,6 +396,8 @@ def _condition(node: Any, questions: QuestionInfo) -> dict:
         op, left, right = node.op, node.left, node.right
         if not isinstance(left, Ref) and isinstance(right, Ref):
             op, left, right = FLIPPED[op], right, left
+        if isinstance(left, Dot) or isinstance(right, Dot):
+            raise ExprError(_unsupported(Dot()))
         if not isinstance(left, Ref):
             raise ExprError('a comparison needs a ${question} on one side')
         if isinstance(right, Ref):
@@ -428,6 +430,14 @@ def _coerce(key: str, value: Any, form: str, questions: QuestionInfo) -> Any:
         return _number(value)
     if form in ('gt', 'gte', 'lt', 'lte') and qtype != 'date':
         return _number(value)
+    return option_value(value, options)
+
+
+def option_value(value: Any, options: list | None) -> Any:
+    """The option ``value`` names: same type first, else same text (``'3'`` names option 3); else ``value``."""
+    for option in options or ():
+        if type(option) is type(value) and option == value:
+            return option
     for option in options or ():
         if str(option) == str(value):
             return option
@@ -484,14 +494,12 @@ def _name(value: Any) -> str:
 
 def parse_constraint(text: str, qtype: str, questions: QuestionInfo, options: list | None = None) -> dict:
     """Map a ``constraint`` expression for a question of our ``qtype`` to fields (min, max, max_ref, ...)."""
+    if qtype not in _SUBJECTS:
+        raise ExprError(f'constraints are not supported for {qtype} questions')
     fields: dict = {}
     for node in _conjuncts(parse(text)):
         if qtype == 'multiple_choice' and _exclusive(node) is not None:
-            value = _exclusive(node)
-            for option in options or ():
-                if str(option) == str(value):
-                    value = option
-            fields.setdefault('exclusive_options', []).append(value)
+            fields.setdefault('exclusive_options', []).append(option_value(_exclusive(node), options))
             continue
         if isinstance(node, Call) and node.name == 'regex':
             if qtype not in ('text', 'long_text') or len(node.args) != 2 or node.args[0] != Dot():
@@ -504,11 +512,7 @@ def parse_constraint(text: str, qtype: str, questions: QuestionInfo, options: li
         op, subject, other = node.op, node.left, node.right
         if _subject(subject) is None:
             op, subject, other = FLIPPED[op], other, subject
-        kind = _subject(subject)
-        expected = {'integer': 'value', 'decimal': 'value', 'currency': 'value', 'date': 'value',
-                    'text': 'length', 'long_text': 'length', 'multiple_choice': 'count'}.get(qtype)
-        if expected is None:
-            raise ExprError(f'constraints are not supported for {qtype} questions')
+        kind, expected = _subject(subject), _SUBJECTS[qtype]
         if kind != expected:
             wanted = {'value': '.', 'length': 'string-length(.)', 'count': 'count-selected(.)'}[expected]
             raise ExprError(f'a {qtype} constraint must compare {wanted} with a value')
@@ -529,6 +533,11 @@ def parse_constraint(text: str, qtype: str, questions: QuestionInfo, options: li
             lower, bound = _integer_bound(op, _number(value))
         _set(fields, 'min' if lower else 'max', bound)
     return fields
+
+
+#: What a constraint of each type bounds: the value (.), its length or its number of selections.
+_SUBJECTS = {'integer': 'value', 'decimal': 'value', 'currency': 'value', 'date': 'value',
+             'text': 'length', 'long_text': 'length', 'multiple_choice': 'count'}
 
 
 def _conjuncts(node: Any) -> list:

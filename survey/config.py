@@ -96,5 +96,7 @@ def from_environment(instance_path: str) -> dict:
         "SURVEY_IDLE_TIMEOUT": timedelta(minutes=int(os.environ.get("SURVEY_IDLE_MINUTES", "30"))),
         "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        # With Redis down the limits keep counting in memory: a limiter must never fail open.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         "RATELIMIT_HEADERS_ENABLED": False,
     }

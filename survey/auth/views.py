@@ -11,7 +11,8 @@ from flask_wtf.csrf import CSRFError
 
 from survey.auth import public, roles_required
 from survey.auth import session as staff_session
-from survey.auth.forms import LoginForm, ChangePasswordForm
+from survey.auth.forms import ChangePasswordForm, LoginForm
+from survey.auth.passwords import verify_password
 from survey.extensions import db, limiter
 from survey.models.users import ROLES, User
 from survey.services import audit, users
@@ -21,6 +22,20 @@ bp = Blueprint("auth", __name__)
 #: ASVS asks for at most 100 failures an hour; we allow about 10 per 15 minutes,
 #: counted separately per account and per address
 LOGIN_LIMIT = "10 per 15 minutes"
+
+
+@bp.before_app_request
+def _forget_request_state() -> None:
+    """Start every request without a cached user, locale or login outcome.
+
+    Flask-Login and Flask-Babel cache them on ``g``, and ``g`` outlives the request when an
+    outer app context stays pushed (the test suite does that): a stale user would hide a
+    revocation, a stale locale a language switch.
+    """
+    g.pop("_login_user", None)
+    g.pop("_flask_babel", None)
+    g.login_failed = False
+
 
 bp.before_app_request(staff_session.enforce_lifetime)
 
@@ -102,18 +117,21 @@ def logout():
 
 @bp.route("/account/password", methods=["GET", "POST"])
 @roles_required(*ROLES)
+@limiter.limit(LOGIN_LIMIT, key_func=get_remote_address, scope="password", methods=["POST"],
+               deduct_when=_login_failed)
 def change_password():
     """Let the logged-in user replace their own password (other sessions end)."""
     form = ChangePasswordForm()
     if form.validate_on_submit():
         user = current_user._get_current_object()
-        if users.authenticate(user.email, form.current.data).is_success:
+        if verify_password(user.password_hash, form.current.data):
             users.set_password(user, form.new.data)
             audit.record("user.password", user, by="self")
             staff_session.start(user)
             db.session.commit()
             flash(_("Contraseña cambiada."), "success")
             return redirect(landing_url(user))
+        g.login_failed = True
         form.current.errors.append(_("La contraseña actual no es correcta."))
     return render_template("auth/password.html", form=form)
 

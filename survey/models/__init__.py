@@ -4,6 +4,7 @@ from survey.models.exports import Export
 from survey.models.outbox import OutboxMessage
 from survey.models.questionnaires import Questionnaire, QuestionnaireVersion
 from survey.models.reference import Institution, Region
+from survey.models.results import ResultRefresh, RoundResult
 from survey.models.rounds import Answer, Invitation, Response, ResponseRevision, Round
 from survey.models.users import User
 
@@ -20,5 +21,7 @@ __all__ = [
     "Questionnaire",
     "QuestionnaireVersion",
     "Region",
+    "ResultRefresh",
+    "RoundResult",
     "User",
 ]

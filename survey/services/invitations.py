@@ -18,7 +18,7 @@ from survey.models import Institution, Invitation, OutboxMessage, Region, Round
 from survey.models._types import utcnow
 from survey.services import audit, outbox
 from survey.services.official_list import OfficialRow
-from survey.services.reference import match_institution, match_region
+from survey.services.reference import fold, match_institution, match_region
 
 LANGUAGES = ("es", "en")
 
@@ -95,8 +95,26 @@ class _Matcher:
 
     def institution(self, value: str) -> Institution | None:
         if value not in self.institutions:
-            self.institutions[value] = match_institution(value)
+            self.institutions[value] = match_institution(value) or self._by_short_name(value)
         return self.institutions[value]
+
+    @staticmethod
+    def _by_short_name(value: str) -> Institution | None:
+        """Match the everyday name people type, e.g. "Ministerio Público" or "Gobierno Regional de Cusco".
+
+        Reference names carry details after " (" or " – "; the part before them, or
+        any part between dashes, is a short name. Accepted only when one institution fits.
+        """
+        wanted = fold(value)
+        found: set[int] = set()
+        institutions = {}
+        for inst in db.session.scalars(select(Institution)):
+            institutions[inst.id] = inst
+            for name in (inst.name_es, inst.name_en):
+                for part in fold(name).split(" (")[0].split(" – "):
+                    if part and (wanted == part or wanted.startswith(part + " ")):
+                        found.add(inst.id)
+        return institutions[found.pop()] if len(found) == 1 else None
 
     def region(self, value: str) -> Region | None:
         if value not in self.regions:
@@ -235,6 +253,8 @@ def revoke(invitation: Invitation) -> Invitation:
         raise InvitationError(_l("Este funcionario ya envió sus respuestas: la invitación no se revoca."))
     invitation.status = "revoked"
     invitation.revoked_at = utcnow()
+    # A new nonce nobody receives: the old link no longer even finds the invitation.
+    tokens.issue(invitation)
     db.session.flush()
     audit.record("invitation.revoke", invitation, round=invitation.round_id)
     return invitation

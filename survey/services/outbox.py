@@ -1,19 +1,61 @@
-"""Queueing e-mails: an outbox row now, a send task after the commit."""
+"""The outbox: one row per e-mail, claimed in the database before it is sent.
+
+Life of a message: ``pending`` -> ``sending`` (claimed, committed before the SMTP call)
+-> ``sent``; a temporary SMTP failure puts it back to ``pending`` with a later
+``next_attempt_at``; a permanent one, or too many attempts, makes it ``failed``.
+
+The database, not the broker, is the record. :func:`sweep` re-queues pending rows
+whose task was lost, and gives up on ``sending`` rows whose worker died: the SMTP
+outcome of those is unknown, so they are failed with a note for staff instead of
+being sent a second time (staff may retry by hand once).
+"""
 from __future__ import annotations
 
-from sqlalchemy import select
+import random
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import func, or_, select, update
 
 from survey import jobs
 from survey.extensions import db
-from survey.models import Invitation
-from survey.models.outbox import OutboxMessage
+from survey.models import AuditEvent, Invitation, OutboxMessage, Round, User
+from survey.models._types import utcnow
+from survey.services import audit
+
+#: messages per mail.send task: one SMTP connection serves a whole batch
+BATCH_SIZE = 100
+
+#: defaults of the SURVEY_MAIL_* / SURVEY_OUTBOX_* settings (seconds unless stated)
+DEFAULTS = {
+    "SURVEY_MAIL_MAX_ATTEMPTS": 8,
+    "SURVEY_MAIL_BACKOFF_BASE": 30.0,
+    "SURVEY_MAIL_BACKOFF_MAX": 600.0,
+    # a pending, due row nobody touched for this long lost its task
+    "SURVEY_OUTBOX_REQUEUE_AFTER": 300.0,
+    # longer than mail.send's hard time limit: the claiming worker is surely gone
+    "SURVEY_OUTBOX_STALE_AFTER": 900.0,
+}
+
+UNKNOWN_OUTCOME = "unknown outcome"
 
 
-def queue(invitation: Invitation, kind: str, seq: int = 0, *, to_addr: str | None = None) -> OutboxMessage:
-    """Add the message (invitation, kind, seq) unless it exists; the send task follows the commit.
+def setting(name: str) -> float:
+    """An outbox setting from the app config, or its default."""
+    return current_app.config.get(name, DEFAULTS[name])
 
-    Idempotent: queueing the same message twice returns the existing row.
+
+def add(invitation: Invitation, kind: str, seq: int = 0, *, to_addr: str | None = None) -> OutboxMessage:
+    """Add the message (invitation, kind, seq) unless it exists, without queueing a task.
+
+    Idempotent: adding the same message twice returns the existing row.
     """
+    return _add(invitation, kind, seq, to_addr)[0]
+
+
+def _add(invitation: Invitation, kind: str, seq: int, to_addr: str | None) -> tuple[OutboxMessage, bool]:
     existing = db.session.scalar(
         select(OutboxMessage).where(
             OutboxMessage.invitation_id == invitation.id,
@@ -22,7 +64,7 @@ def queue(invitation: Invitation, kind: str, seq: int = 0, *, to_addr: str | Non
         )
     )
     if existing is not None:
-        return existing
+        return existing, False
     message = OutboxMessage(
         invitation=invitation,
         round_id=invitation.round_id,
@@ -32,5 +74,261 @@ def queue(invitation: Invitation, kind: str, seq: int = 0, *, to_addr: str | Non
     )
     db.session.add(message)
     db.session.flush()
-    jobs.enqueue(jobs.SEND_MESSAGES, [message.id])
+    return message, True
+
+
+def queue(invitation: Invitation, kind: str, seq: int = 0, *, to_addr: str | None = None) -> OutboxMessage:
+    """Add the message (see :func:`add`); its send task follows the commit.
+
+    Messages queued in one transaction share tasks of up to :data:`BATCH_SIZE` ids.
+    """
+    message, is_new = _add(invitation, kind, seq, to_addr)
+    if is_new:
+        _join_batch(message.id)
     return message
+
+
+def _join_batch(message_id: int) -> None:
+    # A mail.send task still waiting for this transaction's commit takes the id,
+    # so opening a round for 10,000 officials makes 100 tasks, not 10,000.
+    for name, args, _options in reversed(db.session.info.get("survey_after_commit", [])):
+        if name == jobs.SEND_MESSAGES and len(args[0]) < BATCH_SIZE:
+            args[0].append(message_id)
+            return
+    jobs.enqueue(jobs.SEND_MESSAGES, [message_id])
+
+
+def send_later(message_ids: Sequence[int]) -> int:
+    """Queue mail.send tasks for *message_ids*, :data:`BATCH_SIZE` per task; returns the task count.
+
+    Call it after the commit that created the rows (tasks carry ids only).
+    """
+    batches = [list(message_ids[i:i + BATCH_SIZE]) for i in range(0, len(message_ids), BATCH_SIZE)]
+    for batch in batches:
+        jobs.enqueue(jobs.SEND_MESSAGES, batch)
+    return len(batches)
+
+
+def claim(message_id: int, now: datetime | None = None) -> bool:
+    """Take a due pending message for sending (pending -> sending, attempts + 1).
+
+    One atomic UPDATE: of two workers holding the same id, one wins. The caller
+    commits before talking to the SMTP server. False if it was not claimable
+    (sent, being sent, failed, or waiting for a later attempt).
+    """
+    now = now or utcnow()
+    result = db.session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.id == message_id,
+            OutboxMessage.status == "pending",
+            or_(OutboxMessage.next_attempt_at.is_(None), OutboxMessage.next_attempt_at <= now),
+        )
+        .values(status="sending", claimed_at=now, attempts=OutboxMessage.attempts + 1)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
+
+
+def mark_sent(message_id: int, subject: str, body_text: str, now: datetime | None = None) -> bool:
+    """Record a message as sent with the text it was sent with; the caller commits.
+
+    Sets the invitation's ``invited_at`` the first time its invitation goes out.
+    """
+    now = now or utcnow()
+    result = db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id, OutboxMessage.status == "sending")
+        .values(status="sent", sent_at=now, next_attempt_at=None, subject=subject[:300], body_text=body_text)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        return False
+    db.session.execute(
+        update(Invitation)
+        .where(
+            Invitation.id == select(OutboxMessage.invitation_id).where(
+                OutboxMessage.id == message_id, OutboxMessage.kind.in_(("invitation", "forward"))
+            ).scalar_subquery(),
+            Invitation.invited_at.is_(None),
+        )
+        .values(invited_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return True
+
+
+def backoff(attempts: int) -> float:
+    """Seconds before attempt ``attempts + 1``: exponential, capped, with jitter.
+
+    Half the delay is fixed and half random, so retries of a batch spread out but
+    still grow with each attempt.
+    """
+    base = float(setting("SURVEY_MAIL_BACKOFF_BASE"))
+    delay = min(float(setting("SURVEY_MAIL_BACKOFF_MAX")), base * 2 ** max(attempts - 1, 0))
+    return delay / 2 + random.uniform(0, delay / 2)
+
+
+@dataclass(frozen=True)
+class Failure:
+    """What became of a failed attempt: retry at ``retry_at``, or given up."""
+
+    message_id: int
+    retry_at: datetime | None
+
+    @property
+    def is_final(self) -> bool:
+        """True when the message is now ``failed`` for good."""
+        return self.retry_at is None
+
+
+def mark_failed(message_id: int, reason: str, *, is_permanent: bool, now: datetime | None = None) -> Failure:
+    """Record a failed attempt of a claimed message; the caller commits.
+
+    A temporary failure goes back to pending with a backed-off ``next_attempt_at``
+    until the attempt cap; then, or at once for a permanent one, the message fails
+    and the round's creator gets a failure notice.
+    """
+    now = now or utcnow()
+    attempts = db.session.scalar(select(OutboxMessage.attempts).where(OutboxMessage.id == message_id)) or 0
+    if not is_permanent and attempts < int(setting("SURVEY_MAIL_MAX_ATTEMPTS")):
+        retry_at = now + timedelta(seconds=backoff(attempts))
+        values = {"status": "pending", "next_attempt_at": retry_at, "last_error": reason[:2000]}
+    else:
+        retry_at = None
+        values = {"status": "failed", "next_attempt_at": None, "last_error": reason[:2000]}
+    db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id, OutboxMessage.status == "sending")
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    if retry_at is None:
+        notify_failure([message_id])
+    return Failure(message_id, retry_at)
+
+
+def notify_failure(message_ids: Iterable[int]) -> list[int]:
+    """Queue a failure notice to the round's creator for each failed message; returns their ids.
+
+    A notice about a notice is never sent (no loops); the notice's seq is the id of
+    the failed message, so the UNIQUE key makes a second notice impossible.
+    """
+    rows = db.session.execute(
+        select(OutboxMessage, User.email)
+        .join(Round, Round.id == OutboxMessage.round_id)
+        .join(User, User.id == Round.created_by_id)
+        .where(OutboxMessage.id.in_(list(message_ids)), OutboxMessage.kind != "failure_notice")
+    ).all()
+    notices = [queue(message.invitation, "failure_notice", message.id, to_addr=email)
+               for message, email in rows if message.invitation is not None]
+    return [notice.id for notice in notices]
+
+
+@dataclass
+class SweepReport:
+    """What a sweep did: pending ids queued again, and stale ``sending`` ids given up."""
+
+    requeued: list[int] = field(default_factory=list)
+    abandoned: list[int] = field(default_factory=list)
+
+
+def sweep(now: datetime | None = None) -> SweepReport:
+    """Repair what lost tasks and dead workers left behind; the caller commits, then queues.
+
+    - pending rows, due, untouched for SURVEY_OUTBOX_REQUEUE_AFTER: their task was
+      lost (broker flushed, restarted without persistence, enqueue failed after the
+      commit); they are touched (``next_attempt_at = now``) and returned to be queued
+      again. A duplicate task is harmless: :func:`claim` lets only one send.
+    - ``sending`` rows claimed more than SURVEY_OUTBOX_STALE_AFTER ago: the worker
+      died between the claim and the confirmation, and the server may or may not have
+      accepted the message. Sending again could e-mail the official twice, so they
+      become ``failed`` ("unknown outcome") and the round's creator is told; staff
+      check and retry by hand if needed.
+    """
+    now = now or utcnow()
+    requeue_before = now - timedelta(seconds=float(setting("SURVEY_OUTBOX_REQUEUE_AFTER")))
+    stale_before = now - timedelta(seconds=float(setting("SURVEY_OUTBOX_STALE_AFTER")))
+    report = SweepReport()
+    touched = func.coalesce(OutboxMessage.next_attempt_at, OutboxMessage.claimed_at, OutboxMessage.created_at)
+    report.requeued = list(db.session.scalars(
+        select(OutboxMessage.id)
+        .where(OutboxMessage.status == "pending", touched <= requeue_before)
+        .order_by(OutboxMessage.id)
+    ))
+    for chunk in _chunks(report.requeued):
+        db.session.execute(
+            update(OutboxMessage).where(OutboxMessage.id.in_(chunk), OutboxMessage.status == "pending")
+            .values(next_attempt_at=now).execution_options(synchronize_session=False)
+        )
+    report.abandoned = list(db.session.scalars(
+        select(OutboxMessage.id)
+        .where(OutboxMessage.status == "sending", OutboxMessage.claimed_at <= stale_before)
+        .order_by(OutboxMessage.id)
+    ))
+    for chunk in _chunks(report.abandoned):
+        db.session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(chunk), OutboxMessage.status == "sending")
+            .values(status="failed", last_error=f"{UNKNOWN_OUTCOME}: the worker stopped before the mail "
+                                                f"server confirmed; check with the official before retrying")
+            .execution_options(synchronize_session=False)
+        )
+    notify_failure(report.abandoned)
+    return report
+
+
+def _chunks(ids: list[int], size: int = 500) -> Iterable[list[int]]:
+    for i in range(0, len(ids), size):
+        yield ids[i:i + size]
+
+
+def has_been_retried(message: OutboxMessage) -> bool:
+    """True if staff already retried *message* by hand (the audit log records it)."""
+    return db.session.scalar(
+        select(func.count(AuditEvent.id)).where(
+            AuditEvent.action == "outbox.retry",
+            AuditEvent.object_type == "outboxmessage",
+            AuditEvent.object_id == str(message.id),
+        )
+    ) > 0
+
+
+def can_retry_by_hand(message: OutboxMessage) -> bool:
+    """A failed message may be retried by hand once."""
+    return message.status == "failed" and not has_been_retried(message)
+
+
+def retry_by_hand(message: OutboxMessage) -> bool:
+    """Put a failed message back to pending once, audited; its task follows the commit.
+
+    Returns False (and changes nothing) if it is not failed or was retried already.
+    """
+    if not can_retry_by_hand(message):
+        return False
+    result = db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message.id, OutboxMessage.status == "failed")
+        .values(status="pending", next_attempt_at=None)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        return False
+    audit.record("outbox.retry", message, kind=message.kind, previous_error=message.last_error[:200] or None)
+    db.session.refresh(message)
+    _join_batch(message.id)
+    return True
+
+
+def counts_by_round(round_ids: Sequence[int]) -> dict[int, dict[str, int]]:
+    """Number of messages per state for each round: {round_id: {status: n}}."""
+    result: dict[int, dict[str, int]] = {rid: {} for rid in round_ids}
+    rows = db.session.execute(
+        select(OutboxMessage.round_id, OutboxMessage.status, func.count(OutboxMessage.id))
+        .where(OutboxMessage.round_id.in_(list(round_ids)))
+        .group_by(OutboxMessage.round_id, OutboxMessage.status)
+    )
+    for round_id, status, count in rows:
+        result[round_id][status] = count
+    return result
+

@@ -16,6 +16,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
@@ -29,8 +30,6 @@ BOLD = Font(bold=True)
 WRAP = Alignment(wrap_text=True, vertical="top")
 PERCENT = "0.0%"
 ONE_DECIMAL = "0.0"
-DATE = "yyyy-mm-dd"
-DATETIME = "yyyy-mm-dd hh:mm"
 
 
 def clean_text(value: str, truncated_note: str = "…") -> str:
@@ -68,9 +67,10 @@ class CellMaker:
         if isinstance(value, str):
             return self.text(value)
         if isinstance(value, datetime):
-            return self.styled(lima_naive(value), number_format=DATETIME)
+            # openpyxl gives dates and timestamps a date number format by itself.
+            return lima_naive(value)
         if isinstance(value, date):
-            return self.styled(value, number_format=DATE)
+            return value
         return self.text(str(value))
 
     def text(self, value: str) -> Any:
@@ -86,10 +86,10 @@ class CellMaker:
         return cell
 
     def styled(self, value: Any, *, bold: bool = False, number_format: str | None = None,
-               wrap: bool = False) -> WriteOnlyCell:
+               wrap: bool = False) -> Cell:
         """A cell with a font, number format or wrapping (text still made safe)."""
-        plain = self(value) if isinstance(value, str) else value
-        if isinstance(plain, WriteOnlyCell):
+        plain = self(value)
+        if isinstance(plain, Cell):
             cell = plain
         else:
             cell = WriteOnlyCell(self.ws, plain)
@@ -165,6 +165,21 @@ class Sheet:
     def blank(self) -> int:
         """Append an empty row."""
         return self.append_cells([])
+
+    def write_planned(self, rows: Iterable[tuple[str, Sequence[Any], dict[int, str]]]) -> None:
+        """Write planned rows ``(style, values, {column: number format})``.
+
+        Styles: ``heading`` (one bold cell), ``header`` (bold cells), ``blank`` or ``data``.
+        """
+        for style, values, formats in rows:
+            if style == "heading":
+                self.heading(values[0])
+            elif style == "header":
+                self.header(values)
+            elif style == "blank":
+                self.blank()
+            else:
+                self._append_formatted(values, formats)
 
     def table(self, headers: Sequence[str], rows: Iterable[Sequence[Any]], *, sample: int = 50,
               formats: dict[int, str] | None = None) -> tuple[int, int]:

@@ -1,0 +1,1 @@
+"""Administration pages: staff accounts and the audit log (admins only)."""

@@ -1,0 +1,1 @@
+"""The pages where officials answer through their personal link (``/r/<token>``)."""

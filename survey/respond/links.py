@@ -1,0 +1,90 @@
+"""Personal links: find the invitation of a token, refuse bad links, slow down guessing.
+
+A wrong token and a revoked one get the same page and status (404), so a probe learns nothing.
+Only failures count toward the per-address limit, so officials with a valid link are never
+limited by their own use; once an address is over the limit every lookup from it is refused
+(answering valid tokens then would tell a guesser which ones are valid).
+The token itself is never logged: log lines name the invitation id.
+"""
+from __future__ import annotations
+
+import logging
+
+from flask import current_app, g, render_template, request, session
+from flask_babel import refresh
+from limits import parse as parse_limit
+
+from survey import tokens
+from survey.extensions import limiter
+from survey.models import Invitation
+from survey.models._types import utcnow
+
+log = logging.getLogger(__name__)
+
+#: failed token lookups allowed per address; more are answered 429
+DEFAULT_FAILURE_LIMIT = "20/minute"
+
+
+def _failure_limit():
+    return parse_limit(current_app.config.get("SURVEY_TOKEN_FAILURE_LIMIT", DEFAULT_FAILURE_LIMIT))
+
+
+def _address() -> str:
+    return request.remote_addr or "unknown"
+
+
+def _is_limited() -> bool:
+    strategy = limiter.limiter if limiter.enabled else None
+    if strategy is None:
+        return False
+    try:
+        return not strategy.test(_failure_limit(), "respond-token-failures", _address())
+    except Exception:  # a storage outage must not lock officials out; 256-bit tokens resist guessing anyway
+        log.warning("rate-limit storage unavailable for token lookups", exc_info=True)
+        return False
+
+
+def _count_failure() -> None:
+    strategy = limiter.limiter if limiter.enabled else None
+    if strategy is None:
+        return
+    try:
+        strategy.hit(_failure_limit(), "respond-token-failures", _address())
+    except Exception:
+        log.warning("rate-limit storage unavailable for token lookups", exc_info=True)
+
+
+def _use_invitation_language(invitation: Invitation) -> None:
+    """The invitation's language is the default; a choice made with the language switch wins."""
+    if "lang" not in session and request.args.get("lang") not in current_app.config["SURVEY_LANGUAGES"]:
+        g.survey_locale = invitation.language
+    else:
+        g.pop("survey_locale", None)
+    refresh()  # forget a language worked out before the invitation was known
+
+
+def resolve():
+    """Find the invitation of the request's token into ``g.invitation``.
+
+    Returns None when the link works, else the error response to send (404 unknown or revoked,
+    429 too many failures from this address). Called once per request (and again by the CSRF
+    error handler, which runs instead of the blueprint's before_request).
+    """
+    if _is_limited():
+        return render_template("respond/invalid.html", too_many=True), 429
+    invitation = tokens.find(g.get("respond_token") or "")
+    if invitation is None or invitation.status == "revoked":
+        _count_failure()
+        log.info("personal link refused: %s", "revoked" if invitation is not None else "unknown")
+        return render_template("respond/invalid.html", too_many=False), 404
+    g.invitation = invitation
+    _use_invitation_language(invitation)
+    return None
+
+
+def closed_page():
+    """The page for a link whose round does not accept answers now (not yet open, or closed)."""
+    round_ = g.invitation.round
+    if round_.status == "draft" or (round_.status == "open" and utcnow() < round_.opens_at):
+        return render_template("respond/closed.html", round=round_, not_yet=True), 403
+    return render_template("respond/closed.html", round=round_, not_yet=False), 410

@@ -1,0 +1,235 @@
+"""What the answering pages show: the questions of a page, their messages, and the review of answers."""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from flask_babel import gettext as _
+from werkzeug.datastructures import MultiDict
+
+import questionnaires
+from questionnaires import AnswerError, Question, Questionnaire, Section
+from survey.services import answer_messages
+
+#: question types rendered as a fieldset: the error summary links to the block, not to an input
+_FIELDSET_TYPES = ("single_choice", "multiple_choice", "yes_no", "likert", "matrix")
+
+
+@dataclass(frozen=True)
+class ShownCondition:
+    """A show_if rule decided in the browser, with a description in words for officials."""
+
+    rule: questionnaires.Condition
+    text: str
+
+    def to_document(self) -> dict:
+        """The rule as JSON (read by showif.js)."""
+        return self.rule.to_document()
+
+    def describe(self, lang: str = "es") -> str:  # noqa: ARG002 - same signature as Condition.describe
+        """The rule in words, with question texts and option labels instead of keys."""
+        return self.text
+
+
+class PageQuestion:
+    """A question as a page renders it (``templates/_question.html`` reads the same attributes).
+
+    ``show_if`` is kept only when the rule looks at a question on the same page (the browser
+    decides); a rule on earlier pages is already decided by the saved answers.
+    """
+
+    def __init__(self, question: Question, show_if: ShownCondition | None, number: int) -> None:
+        self._question = question
+        self.show_if = show_if
+        self.number = number
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._question, name)
+
+
+def _short(text: str, limit: int = 90) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _value_words(question: Question, value: Any, lang: str) -> str:
+    if isinstance(value, bool):
+        return _("Sí") if value else _("No")
+    for option in question.options:
+        if str(option.value) == str(value):
+            return option.label.get(lang)
+    return str(value)
+
+
+def describe_rule(questionnaire: Questionnaire, rule: dict, lang: str) -> str:
+    """A show_if rule (as a document) in words: «question» es «option label»."""
+    if "all" in rule or "any" in rule:
+        joiner = f" {_('y')} " if "all" in rule else f" {_('o')} "
+        parts = rule.get("all") or rule.get("any")
+        return joiner.join(f"({describe_rule(questionnaire, part, lang)})" if len(part) == 1 and (
+            "all" in part or "any" in part) else describe_rule(questionnaire, part, lang) for part in parts)
+    if "not" in rule:
+        return _("no se cumple que %(rule)s", rule=describe_rule(questionnaire, rule["not"], lang))
+    question = questionnaire.question(rule["question"])
+    name = _short(question.text.get(lang))
+    if "equals" in rule:
+        return _("«%(question)s» es «%(value)s»", question=name, value=_value_words(question, rule["equals"], lang))
+    if "not_equals" in rule:
+        return _("«%(question)s» no es «%(value)s»", question=name,
+                 value=_value_words(question, rule["not_equals"], lang))
+    if "in" in rule:
+        values = ", ".join(f"«{_value_words(question, item, lang)}»" for item in rule["in"])
+        return _("«%(question)s» es una de: %(values)s", question=name, values=values)
+    if "selected" in rule:
+        return _("en «%(question)s» marcó «%(value)s»", question=name,
+                 value=_value_words(question, rule["selected"], lang))
+    if "gt" in rule:
+        return _("«%(question)s» es mayor que %(value)s", question=name, value=rule["gt"])
+    if "gte" in rule:
+        return _("«%(question)s» es %(value)s o más", question=name, value=rule["gte"])
+    if "lt" in rule:
+        return _("«%(question)s» es menor que %(value)s", question=name, value=rule["lt"])
+    return _("«%(question)s» es %(value)s o menos", question=name, value=rule.get("lte"))
+
+
+def page_questions(questionnaire: Questionnaire, section: Section, answers: Mapping[str, Any],
+                   lang: str) -> list[PageQuestion]:
+    """The questions to render on *section*'s page, numbered in questionnaire order."""
+    visible = questionnaires.visible_keys(questionnaire, answers)
+    on_page = {question.key for question in section.questions}
+    shown = []
+    for question in section.questions:
+        rule = question.show_if
+        number = questionnaire.position(question.key) + 1
+        if rule is not None and set(rule.question_keys()) & on_page:
+            text = describe_rule(questionnaire, rule.to_document(), lang)
+            shown.append(PageQuestion(question, ShownCondition(rule, text), number))
+        elif rule is None or question.key in visible:
+            shown.append(PageQuestion(question, None, number))
+    return shown
+
+
+def showif_context(questionnaire: Questionnaire, section: Section, answers: Mapping[str, Any]) -> dict[str, Any]:
+    """Answers from other pages that this page's show_if rules look at (visible answers only)."""
+    visible = questionnaires.visible_keys(questionnaire, answers)
+    on_page = {question.key for question in section.questions}
+    wanted = {key for question in section.questions if question.show_if is not None
+              for key in question.show_if.question_keys()} - on_page
+    return {key: answers[key] for key in sorted(wanted) if key in visible and key in answers}
+
+
+def typed_values(section: Section, form: MultiDict) -> dict[str, Any]:
+    """What the official typed on the page, as the question macro shows it (to give it back on errors)."""
+    values: dict[str, Any] = {}
+    for question in section.questions:
+        key = question.key
+        if question.type == "multiple_choice":
+            values[key] = form.getlist(key) or None
+        elif question.type == "matrix" and question.cell_type == "integer":
+            values[key] = {str(row.value): {str(col.value): form.get(f"{key}__{row.value}__{col.value}", "")
+                                            for col in question.columns} for row in question.rows}
+        elif question.type == "matrix":
+            values[key] = {str(row.value): form[f"{key}__{row.value}"] for row in question.rows
+                           if form.get(f"{key}__{row.value}")}
+        else:
+            values[key] = form.get(key)
+    return values
+
+
+@dataclass
+class Messages:
+    """Error messages of a page: by question key (next to fields) and as the summary at the top."""
+
+    by_key: dict[str, list[str]] = field(default_factory=dict)
+    summary: list[tuple[str, str]] = field(default_factory=list)
+
+
+def messages(questionnaire: Questionnaire, errors: list[AnswerError], lang: str) -> Messages:
+    """Translate *errors* into messages next to each question and links in the error summary."""
+    result = Messages()
+    for error in errors:
+        text = answer_messages.message(questionnaire, error, lang)
+        if text in result.by_key.get(error.key, []):
+            continue
+        question = questionnaire.question(error.key)
+        anchor = f"q-{error.key}-block" if question.type in _FIELDSET_TYPES else f"q-{error.key}"
+        result.by_key.setdefault(error.key, []).append(text)
+        number = questionnaire.position(error.key) + 1
+        result.summary.append((anchor, _("Pregunta %(number)s: %(message)s", number=number, message=text)))
+    return result
+
+
+def _number_text(question: Question, value: Any) -> str:
+    if question.type == "currency":
+        return f"S/ {value:,.2f}"
+    if isinstance(value, float):
+        return f"{value:,.{question.decimals or 2}f}"
+    return f"{value:,}" if isinstance(value, int) and not isinstance(value, bool) else str(value)
+
+
+def answer_lines(question: Question, value: Any, lang: str) -> list[str]:
+    """An answer in words for the review page: option labels, Sí/No, dates as DD/MM/YYYY."""
+    if value is None:
+        return []
+    if question.type == "multiple_choice":
+        return [_value_words(question, item, lang) for item in value]
+    if question.type == "matrix":
+        rows = {str(row.value): row.label.get(lang) for row in question.rows}
+        if question.cell_type == "integer":
+            columns = {str(col.value): col.label.get(lang) for col in question.columns}
+            return [f"{rows.get(str(row), row)}: " + ", ".join(f"{columns.get(str(col), col)} {number}"
+                                                                for col, number in cells.items())
+                    for row, cells in value.items()]
+        return [f"{rows.get(str(row), row)}: {_value_words(question, cell, lang)}" for row, cell in value.items()]
+    if question.type == "date":
+        return [date.fromisoformat(value).strftime("%d/%m/%Y")]
+    if question.type in ("yes_no", "single_choice"):
+        return [_value_words(question, value, lang)]
+    if question.type == "likert":
+        label = _value_words(question, value, lang)
+        return [str(value) if label == str(value) else f"{value} · {label}"]
+    if question.is_numeric:
+        return [_number_text(question, value)]
+    return [str(value)]
+
+
+@dataclass
+class ReviewItem:
+    """One visible question on the review page."""
+
+    question: Question
+    number: int
+    lines: list[str]
+    messages: list[str]
+    is_missing: bool
+
+
+@dataclass
+class ReviewSection:
+    """A section on the review page, with its items."""
+
+    section: Section
+    items: list[ReviewItem]
+
+
+def review(questionnaire: Questionnaire, answers: Mapping[str, Any], lang: str) -> tuple[list[ReviewSection], int]:
+    """Every visible question with its answer and messages; and the number of blocking errors."""
+    check = questionnaires.check_answers(questionnaire, answers)
+    visible = questionnaires.visible_keys(questionnaire, answers)
+    by_key = check.errors_by_key()
+    sections = []
+    for section in questionnaire.sections:
+        items = []
+        for question in section.questions:
+            if question.key not in visible:
+                continue
+            problems = by_key.get(question.key, [])
+            items.append(ReviewItem(
+                question, questionnaire.position(question.key) + 1,
+                answer_lines(question, check.cleaned.get(question.key), lang),
+                [answer_messages.message(questionnaire, problem, lang) for problem in problems],
+                any(problem.code == "required" for problem in problems),
+            ))
+        sections.append(ReviewSection(section, items))
+    return sections, len(check.errors)

@@ -1,0 +1,337 @@
+"""Answering through a personal link: welcome, one page per section, review, submit, confirmation.
+
+Plain forms with post/redirect/get, so everything works without JavaScript; respond.js adds
+autosave while typing and a local copy of unsaved answers. Every page move saves the page.
+"""
+from __future__ import annotations
+
+import secrets
+
+from flask import (Blueprint, abort, current_app, flash, g, jsonify, redirect, render_template, request,
+                   url_for)
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError, generate_csrf
+from itsdangerous import BadSignature, URLSafeSerializer
+
+import questionnaires
+from survey import jobs
+from survey.auth import public
+from survey.extensions import db
+from survey.i18n import current_language
+from survey.respond import links, pages
+from survey.respond.forms import DeclineForm, ForwardForm
+from survey.services import handoffs, responses
+
+bp = Blueprint("respond", __name__, url_prefix="/r/<token>")
+
+#: pages still shown once the answers are final
+_AFTER_SUBMIT = ("respond.done", "respond.review")
+
+
+@bp.url_value_preprocessor
+def _take_token(_endpoint, values):
+    g.respond_token = (values or {}).pop("token", None)
+
+
+@bp.url_defaults
+def _add_token(_endpoint, values):
+    if "token" not in values and g.get("respond_token"):
+        values["token"] = g.respond_token
+
+
+def _state_gate():
+    """Send the official where the invitation's state allows: closed page, or the confirmation."""
+    invitation = g.invitation
+    response = invitation.response
+    is_submitted = response is not None and response.is_submitted
+    is_locked = is_submitted and (not invitation.round.allow_edit_after_submit or not invitation.round.is_accepting())
+    if not invitation.round.is_accepting() and not is_submitted:
+        return links.closed_page()
+    if not is_locked or (request.endpoint in _AFTER_SUBMIT and request.method == "GET"):
+        return None
+    if request.endpoint == "respond.autosave":
+        return jsonify(ok=False, error="closed"), 409
+    return redirect(url_for("respond.done", already=1 if request.method == "POST" else None), 303)
+
+
+@bp.before_request
+def _gate():
+    return links.resolve() or _state_gate()
+
+
+def _questionnaire() -> questionnaires.Questionnaire:
+    return responses.version_of(g.invitation).load()
+
+
+def _answers() -> dict:
+    response = g.invitation.response
+    return dict(response.answers or {}) if response is not None else {}
+
+
+def _section_or_404(questionnaire, key: str):
+    try:
+        return questionnaire.section(key)
+    except KeyError:
+        abort(404)
+
+
+def _render_section(questionnaire, section, values, errors=(), *, notice=None, status=200):
+    lang = current_language()
+    answers = _answers()
+    keys = [item.key for item in questionnaire.sections]
+    index = keys.index(section.key)
+    response = g.invitation.response
+    return render_template(
+        "respond/section.html",
+        invitation=g.invitation,
+        questionnaire=questionnaire,
+        section=section,
+        axis=questionnaire.framework.axis(section.axis).name.get(lang) if section.axis else None,
+        questions=pages.page_questions(questionnaire, section, answers, lang),
+        context=pages.showif_context(questionnaire, section, answers),
+        values=values,
+        messages=pages.messages(questionnaire, list(errors), lang),
+        position=index + 1,
+        total=len(keys),
+        is_last=index == len(keys) - 1,
+        has_previous=index > 0,
+        saved_at=response.updated_at.isoformat() if response is not None else "",
+        notice=notice,
+        lang=lang,
+    ), status
+
+
+@bp.get("/")
+@public
+def welcome():
+    """The round's purpose, the institution, the deadline, the time it takes; start or resume."""
+    invitation = g.invitation
+    responses.open(invitation)
+    db.session.commit()
+    questionnaire = _questionnaire()
+    response = invitation.response
+    keys = [section.key for section in questionnaire.sections]
+    resume = response.current_section if response is not None and response.current_section in keys else None
+    return render_template(
+        "respond/welcome.html",
+        invitation=invitation,
+        round=invitation.round,
+        questionnaire=questionnaire,
+        response=response,
+        first_section=keys[0],
+        resume=questionnaire.section(resume) if resume else None,
+        can_change=responses.can_change(invitation),
+        lang=current_language(),
+    )
+
+
+def _destination(questionnaire, section, nav: str) -> tuple[str, str]:
+    """(section to resume at, URL to go to) for the button pressed."""
+    keys = [item.key for item in questionnaire.sections]
+    index = keys.index(section.key)
+    if nav == "prev":
+        if index == 0:
+            return section.key, url_for("respond.welcome")
+        return keys[index - 1], url_for("respond.section", key=keys[index - 1])
+    if nav == "save":
+        return section.key, url_for("respond.welcome", saved=1)
+    if index + 1 < len(keys):
+        return keys[index + 1], url_for("respond.section", key=keys[index + 1])
+    return section.key, url_for("respond.review")
+
+
+@bp.route("/s/<key>", methods=["GET", "POST"])
+@public
+def section(key: str):
+    """One section per page; every button saves the page, "next" also requires its answers."""
+    invitation = g.invitation
+    questionnaire = _questionnaire()
+    current = _section_or_404(questionnaire, key)
+    if request.method == "GET":
+        if invitation.opened_at is None:
+            responses.open(invitation)
+            db.session.commit()
+        answers = _answers()
+        errors = []
+        if request.args.get("check"):
+            keys = [question.key for question in current.questions]
+            errors = questionnaires.check_answers(questionnaire, answers, keys=keys).errors
+        return _render_section(questionnaire, current, answers, errors)
+    nav = request.form.get("nav", "next")
+    go_to, target = _destination(questionnaire, current, nav)
+    result = responses.save_page(invitation, key, request.form.to_dict(flat=False), go_to=go_to,
+                                 require_complete=nav == "next")
+    db.session.commit()
+    if not result.ok:
+        return _render_section(questionnaire, current, pages.typed_values(current, request.form), result.errors)
+    if nav == "save":
+        flash(_("Sus respuestas están guardadas. Puede seguir más tarde con el mismo enlace, desde cualquier "
+                "dispositivo."), "success")
+    return redirect(target, 303)
+
+
+@bp.post("/autosave")
+@public
+def autosave():
+    """Save the page being typed (JSON for respond.js); the same checks as a page move."""
+    invitation = g.invitation
+    questionnaire = _questionnaire()
+    key = request.form.get("_section", "")
+    if key not in {item.key for item in questionnaire.sections}:
+        return jsonify(ok=False, error="section"), 400
+    result = responses.save_page(invitation, key, request.form.to_dict(flat=False))
+    db.session.commit()
+    shown = pages.messages(questionnaire, result.errors, current_language())
+    return jsonify(ok=True, saved_at=invitation.response.updated_at.isoformat(), errors=shown.by_key)
+
+
+def _serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="survey.respond.submit")
+
+
+def _mint_nonce(revision: int) -> str:
+    """A submission nonce for the review page: the revision it shows, signed, plus randomness."""
+    return _serializer().dumps({"i": g.invitation.id, "r": revision, "n": secrets.token_urlsafe(12)})
+
+
+def _read_nonce(nonce: str) -> int | None:
+    """The revision a submission expects to replace, or None for a forged or foreign nonce."""
+    try:
+        payload = _serializer().loads(nonce)
+    except BadSignature:
+        return None
+    if not isinstance(payload, dict) or payload.get("i") != g.invitation.id or not isinstance(payload.get("r"), int):
+        return None
+    return payload["r"]
+
+
+def _render_review(*, notice=None, status=200):
+    invitation = g.invitation
+    response = invitation.response
+    questionnaire = _questionnaire()
+    answers = _answers()
+    lang = current_language()
+    sections, error_count = pages.review(questionnaire, answers, lang)
+    revision = response.revision if response is not None else 0
+    has_unsent = bool(response is not None and response.revisions and response.revisions[-1].answers != answers)
+    return render_template(
+        "respond/review.html",
+        invitation=invitation,
+        questionnaire=questionnaire,
+        response=response,
+        sections=sections,
+        error_count=error_count,
+        nonce=_mint_nonce(revision),
+        can_change=responses.can_change(invitation),
+        has_unsent=has_unsent,
+        notice=notice,
+        lang=lang,
+    ), status
+
+
+@bp.get("/review")
+@public
+def review():
+    """Every visible question with its answer, then the button that submits."""
+    return _render_review()
+
+
+@bp.post("/submit")
+@public
+def submit():
+    """Submit once: replays and parallel duplicates land on the "already received" confirmation."""
+    invitation = g.invitation
+    expected = _read_nonce(request.form.get("nonce", ""))
+    if expected is None:
+        return _render_review(notice=_("No pudimos confirmar el envío. Revise sus respuestas y pulse "
+                                       "«Enviar respuestas» de nuevo."), status=400)
+    outcome = responses.submit(invitation, expected)
+    db.session.commit()
+    if outcome.status == "incomplete":
+        first = _questionnaire().section_of(outcome.errors[0].key)
+        flash(_("Antes de enviar, complete o corrija las respuestas marcadas."), "error")
+        return redirect(url_for("respond.section", key=first.key, check=1), 303)
+    if outcome.status == "submitted":
+        jobs.enqueue(jobs.AGGREGATE_ROUND, invitation.round_id)
+        return redirect(url_for("respond.done"), 303)
+    return redirect(url_for("respond.done", already=1), 303)
+
+
+@bp.get("/done")
+@public
+def done():
+    """The confirmation: received, when, and whether answers may still be changed."""
+    invitation = g.invitation
+    response = invitation.response
+    if response is None or not response.is_submitted:
+        return redirect(url_for("respond.welcome"))
+    return render_template(
+        "respond/done.html",
+        invitation=invitation,
+        response=response,
+        already=bool(request.args.get("already")),
+        can_change=responses.can_change(invitation),
+        first_section=_questionnaire().sections[0].key,
+        lang=current_language(),
+    )
+
+
+@bp.route("/decline", methods=["GET", "POST"])
+@public
+def decline():
+    """Tell the organisers that the institution will not answer, and why."""
+    form = DeclineForm()
+    if form.validate_on_submit():
+        try:
+            handoffs.decline(g.invitation, form.reason.data or "")
+        except handoffs.HandoffError as error:
+            form.reason.errors = [error.message]
+        else:
+            db.session.commit()
+            flash(_("Registramos que no responderá. Gracias por avisarnos."), "success")
+            return redirect(url_for("respond.welcome"), 303)
+    return render_template("respond/decline.html", form=form, invitation=g.invitation)
+
+
+@bp.route("/forward", methods=["GET", "POST"])
+@public
+def forward():
+    """Pass the questionnaire to a colleague of the same institution (this link stops working)."""
+    form = ForwardForm()
+    if form.validate_on_submit():
+        try:
+            colleague, _token = handoffs.forward(g.invitation, form.name.data, form.email.data,
+                                                 form.position.data or "")
+        except handoffs.HandoffError as error:
+            getattr(form, error.field or "email").errors = [error.message]
+        else:
+            db.session.commit()
+            return render_template("respond/forwarded.html", colleague=colleague)
+    return render_template("respond/forward.html", form=form, invitation=g.invitation)
+
+
+@bp.errorhandler(CSRFError)
+def _csrf_failed(_error):
+    """An expired or missing CSRF token never throws answers away: the page comes back with them."""
+    refused = links.resolve() or _state_gate()
+    if refused is not None:
+        return refused
+    notice = _("Por seguridad, no pudimos guardar este envío (la sesión caducó). Sus respuestas siguen "
+               "en la página: pulse de nuevo el botón para guardarlas.")
+    endpoint = request.endpoint
+    if endpoint == "respond.autosave":
+        return jsonify(ok=False, error="csrf", csrf_token=generate_csrf()), 400
+    if endpoint == "respond.section":
+        questionnaire = _questionnaire()
+        current = _section_or_404(questionnaire, (request.view_args or {}).get("key", ""))
+        return _render_section(questionnaire, current, pages.typed_values(current, request.form), notice=notice,
+                               status=400)
+    if endpoint == "respond.submit":
+        return _render_review(notice=notice, status=400)
+    if endpoint == "respond.decline":
+        return render_template("respond/decline.html", form=DeclineForm(), invitation=g.invitation,
+                               notice=notice), 400
+    if endpoint == "respond.forward":
+        return render_template("respond/forward.html", form=ForwardForm(), invitation=g.invitation,
+                               notice=notice), 400
+    return render_template("respond/invalid.html", too_many=False), 400

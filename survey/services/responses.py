@@ -1,0 +1,218 @@
+"""Answering through a personal link: open the link, save a page, submit once.
+
+Every function adds and flushes; the view commits. Answers are checked by the questionnaire core
+on every save: what is stored is always valid, and a hidden question's answer is never stored.
+Submitting is idempotent without any lock in Python: a conditional UPDATE on the response's
+revision lets exactly one of many identical submissions through (see :func:`submit`).
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+import questionnaires
+from questionnaires import AnswerError
+from survey.extensions import db
+from survey.models import Answer, Invitation, QuestionnaireVersion, Response, ResponseRevision
+from survey.models._types import utcnow
+from survey.services import outbox
+
+#: Invitation states from which saving an answer means "in progress".
+_NOT_STARTED = ("invited", "opened", "declined")
+
+
+@dataclass
+class PageResult:
+    """The outcome of saving one page: the stored answers, and what to show next to the fields."""
+
+    answers: dict[str, Any]
+    errors: list[AnswerError] = field(default_factory=list)
+    warnings: list[AnswerError] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """True when nothing on the page needs fixing."""
+        return not self.errors
+
+
+@dataclass
+class SubmitOutcome:
+    """``submitted`` (this call made revision ``revision``), ``already`` (an identical submission
+    was applied before) or ``incomplete`` (``errors`` list what is missing or wrong)."""
+
+    status: str
+    revision: int
+    errors: list[AnswerError] = field(default_factory=list)
+
+
+def version_of(invitation: Invitation) -> QuestionnaireVersion:
+    """The version the official answers: the response's own once started, else the round's."""
+    response = invitation.response
+    return response.version if response is not None else invitation.round.version
+
+
+def can_change(invitation: Invitation) -> bool:
+    """True while the official may still save answers through the link."""
+    if invitation.status == "revoked" or not invitation.round.is_accepting():
+        return False
+    response = invitation.response
+    return response is None or not response.is_submitted or invitation.round.allow_edit_after_submit
+
+
+def open(invitation: Invitation) -> None:  # noqa: A001 - the verb of the service, used as responses.open
+    """Record that the official followed the link (the first time only)."""
+    if invitation.opened_at is None:
+        invitation.opened_at = utcnow()
+    if invitation.status == "invited":
+        invitation.status = "opened"
+    db.session.flush()
+
+
+def _response(invitation: Invitation) -> Response:
+    """The invitation's response, created on the round's current version if there is none yet.
+
+    The row is locked (PostgreSQL) so that a save cannot interleave with a submission.
+    """
+    existing = db.session.scalar(
+        select(Response).where(Response.invitation_id == invitation.id).with_for_update().execution_options(
+            populate_existing=True)
+    )
+    if existing is not None:
+        return existing
+    response = Response(invitation_id=invitation.id, round_id=invitation.round_id,
+                        version_id=invitation.round.version_id, answers={}, current_section="")
+    try:
+        with db.session.begin_nested():
+            db.session.add(response)
+    except IntegrityError:
+        # A parallel request of the same official created it first (UNIQUE invitation_id).
+        response = db.session.scalars(select(Response).where(Response.invitation_id == invitation.id)).one()
+    db.session.expire(invitation, ["response"])
+    return response
+
+
+def _mark_in_progress(invitation: Invitation) -> None:
+    if invitation.opened_at is None:
+        invitation.opened_at = utcnow()
+    if invitation.status in _NOT_STARTED:
+        invitation.status = "in_progress"
+
+
+def save_page(invitation: Invitation, section_key: str, formdata: Mapping[str, list[str]], *,
+              go_to: str | None = None, require_complete: bool = False) -> PageResult:
+    """Save the answers typed on page *section_key* (``request.form.to_dict(flat=False)``).
+
+    Valid answers are stored even when others on the page are wrong; a wrong value leaves the
+    answer saved before it in place. With *require_complete* (moving forward) unanswered required
+    questions are errors too. The response remembers *go_to* (else this page) as where to resume;
+    on errors it stays on this page.
+
+    :raise KeyError: when the questionnaire has no section *section_key*.
+    """
+    response = _response(invitation)
+    questionnaire = response.version.load()
+    keys = {question.key for question in questionnaire.section(section_key).questions}
+    saved = dict(response.answers or {})
+    parsed, parse_errors = questionnaires.parse_form(questionnaire, section_key, formdata)
+    merged = {key: value for key, value in {**saved, **parsed}.items() if value is not None}
+    page = questionnaires.check_answers(questionnaire, merged, keys=keys, require_complete=False)
+    visible = questionnaires.visible_keys(questionnaire, merged)
+    errors = [error for error in parse_errors if error.key in visible] + page.errors
+    for key in {error.key for error in errors}:
+        # A matrix keeps its valid cells; any other wrong value must not erase the answer saved before.
+        if questionnaire.question(key).type != "matrix":
+            merged.pop(key, None)
+            if key in saved:
+                merged[key] = saved[key]
+    stored = questionnaires.check_answers(questionnaire, merged, require_complete=False).cleaned
+    if require_complete:
+        wrong = {error.key for error in errors}
+        complete = questionnaires.check_answers(questionnaire, stored, keys=keys, require_complete=True)
+        errors += [error for error in complete.errors if error.key not in wrong]
+    response.answers = stored
+    response.current_section = section_key if errors or go_to is None else go_to
+    response.updated_at = utcnow()
+    _mark_in_progress(invitation)
+    db.session.flush()
+    return PageResult(stored, errors, page.warnings)
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)[:500]
+
+
+def answer_rows(questionnaire: questionnaires.Questionnaire, response: Response,
+                answers: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Flatten *answers* into ``answers`` table rows for SQL aggregation.
+
+    Multiple choice: one row per selected option (``item`` = option). Matrix: one row per row
+    (``item`` = row), or per cell for numeric grids (``item`` = ``row__column``). ``number`` is
+    filled for numeric answers (integer, decimal, currency, likert, numeric grid cells).
+    """
+    rows: list[dict[str, Any]] = []
+    for question in questionnaire.questions:
+        value = answers.get(question.key)
+        if value is None:
+            continue
+        base = {"response_id": response.id, "round_id": response.round_id, "question_key": question.key}
+        if question.type == "multiple_choice":
+            rows += [{**base, "item": _text(option), "value": _text(option), "number": None} for option in value]
+        elif question.type == "matrix" and question.cell_type == "integer":
+            rows += [{**base, "item": f"{row}__{column}", "value": str(number), "number": float(number)}
+                     for row, cells in value.items() for column, number in cells.items()]
+        elif question.type == "matrix":
+            rows += [{**base, "item": _text(row), "value": _text(cell), "number": None} for row, cell in value.items()]
+        else:
+            numeric = question.is_numeric or question.type == "likert"
+            rows.append({**base, "item": "", "value": _text(value), "number": float(value) if numeric else None})
+    return rows
+
+
+def submit(invitation: Invitation, expected_revision: int) -> SubmitOutcome:
+    """Submit the saved answers as revision ``expected_revision + 1``, exactly once.
+
+    *expected_revision* is the revision the official's review page showed. The revision moves
+    forward in one conditional UPDATE (``... WHERE revision = :expected``): of any number of
+    identical submissions (double click, refresh, replay, parallel requests) one updates the row
+    and the others find it already moved and get ``already``. The UNIQUE constraints on revisions
+    and outbox messages back this up. Only the winner writes the revision, the answer rows and
+    the receipt.
+    """
+    response = _response(invitation)
+    if response.revision != expected_revision:
+        return SubmitOutcome("already", response.revision)
+    questionnaire = response.version.load()
+    check = questionnaires.check_answers(questionnaire, response.answers or {})
+    if not check.ok:
+        return SubmitOutcome("incomplete", response.revision, check.errors)
+    now = utcnow()
+    number = expected_revision + 1
+    moved = db.session.execute(
+        update(Response)
+        .where(Response.id == response.id, Response.revision == expected_revision)
+        .values(revision=number, submitted_at=now, updated_at=now, answers=check.cleaned,
+                scores=questionnaires.score(questionnaire, check.cleaned))
+        .execution_options(synchronize_session=False)
+    )
+    if moved.rowcount != 1:
+        db.session.expire(response)
+        return SubmitOutcome("already", expected_revision + 1)
+    db.session.refresh(response)
+    db.session.add(ResponseRevision(response_id=response.id, number=number, version_id=response.version_id,
+                                    answers=check.cleaned, submitted_at=now))
+    db.session.execute(delete(Answer).where(Answer.response_id == response.id))
+    rows = answer_rows(questionnaire, response, check.cleaned)
+    if rows:
+        db.session.execute(insert(Answer), rows)
+    invitation.status = "submitted"
+    # The invitation keeps the first submission (the deadline that counts); each revision has its own time.
+    invitation.submitted_at = invitation.submitted_at or now
+    outbox.queue(invitation, "receipt", number)
+    db.session.flush()
+    return SubmitOutcome("submitted", number)

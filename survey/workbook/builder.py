@@ -1,0 +1,111 @@
+"""Builds the consolidated workbook of a round in constant memory.
+
+openpyxl's write-only mode streams each sheet to a temporary file (through lxml), so
+memory does not grow with the number of responses; the responses themselves are read in
+pages. Sheets are created in reading order first, then filled: the small ones from a few
+aggregate queries, the response sheets last because they take the time and report progress.
+"""
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from openpyxl import Workbook
+
+from survey.extensions import db
+from survey.models import Round
+from survey.models._types import utcnow
+from survey.workbook import figures
+from survey.workbook.axes import write_axis
+from survey.workbook.cells import Sheet
+from survey.workbook.compare import Side, write_compare
+from survey.workbook.dictionary import write_dictionary
+from survey.workbook.i18n import text
+from survey.workbook.invitations import write_invitations
+from survey.workbook.matrix import write_matrix
+from survey.workbook.questions import for_round
+from survey.workbook.responses import PAGE, write_responses
+from survey.workbook.summary import write_summary
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class BuildResult:
+    """What was written."""
+
+    path: Path
+    rows: int
+    sheets: list[str] = field(default_factory=list)
+
+
+def build(round_id: int, path: str | os.PathLike, *, lang: str = "es", compare_round_id: int | None = None,
+          progress: Progress | None = None, now: datetime | None = None, page_size: int = PAGE) -> BuildResult:
+    """Write the workbook of round *round_id* to *path* (atomically: a temporary file is renamed).
+
+    :param lang: 'es' or 'en' for sheet names, headers and labels.
+    :param compare_round_id: another round to compare with on a Comparativo sheet.
+    :param progress: called with (responses written, responses to write) after each page;
+        the export task commits there, which also ends the read transaction.
+    :raise LookupError: when a round does not exist.
+    """
+    lang = "en" if lang == "en" else "es"
+    round_ = _round(round_id)
+    questions = for_round(round_)
+    total = figures.submitted_count(round_id)
+    indices = figures.axis_indices(round_id, lang)
+    stats = figures.question_stats(round_id, questions)
+    other = None
+    if compare_round_id is not None:
+        other_round = _round(compare_round_id)
+        other_questions = for_round(other_round)
+        other = Side(other_round, other_questions, figures.question_stats(compare_round_id, other_questions),
+                     figures.axis_indices(compare_round_id, lang))
+    if progress is not None:
+        progress(0, total)
+
+    wb = Workbook(write_only=True)
+    note = text("truncated", lang)
+    summary = Sheet(wb, text("sheet.summary", lang), note)
+    axis_sheets = [(axis.key, Sheet(wb, axis.name.get(lang), note)) for axis in questions.framework.axes]
+    profile = questions.on_axis(None)
+    profile_sheet = Sheet(wb, text("sheet.profile", lang), note) if profile else None
+    matrix = Sheet(wb, text("sheet.matrix", lang), note)
+    labels = Sheet(wb, text("sheet.responses", lang), note)
+    codes = Sheet(wb, text("sheet.codes", lang), note)
+    dictionary = Sheet(wb, text("sheet.dictionary", lang), note)
+    invitations = Sheet(wb, text("sheet.invitations", lang), note)
+    compare = Sheet(wb, text("sheet.compare", lang), note) if other is not None else None
+
+    write_summary(summary, round_, questions, indices, lang, now or utcnow())
+    for axis_key, sheet in axis_sheets:
+        write_axis(sheet, questions.on_axis(axis_key), stats, indices, axis_key, lang)
+    if profile_sheet is not None:
+        write_axis(profile_sheet, profile, stats, None, None, lang)
+    write_matrix(matrix, questions, indices, lang)
+    write_dictionary(dictionary, questions, lang)
+    if compare is not None:
+        write_compare(compare, Side(round_, questions, stats, indices), other, lang)
+    write_invitations(invitations, round_id, lang)
+    rows = write_responses(labels, codes, questions, round_id, lang, total=total, progress=progress,
+                           page_size=page_size)
+
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(f".{target.name}.partial")
+    try:
+        wb.save(partial)
+        os.replace(partial, target)
+    finally:
+        partial.unlink(missing_ok=True)
+    return BuildResult(target, rows, [ws.title for ws in wb.worksheets])
+
+
+def _round(round_id: int) -> Round:
+    round_ = db.session.get(Round, round_id)
+    if round_ is None:
+        raise LookupError(f"round {round_id} does not exist")
+    return round_

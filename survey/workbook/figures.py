@@ -1,0 +1,282 @@
+"""The figures of a round, read with a few SQL queries: shared by the workbook and the results page.
+
+Only submitted responses count. Per-question figures come from the flattened ``answers``
+table (GROUP BY on its round/question/value index); axis indices are the arithmetic mean of
+the per-response indices that are not null, per group (national, institution, region).
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy import distinct, func, select
+
+from survey.extensions import db
+from survey.models import Answer, Institution, Invitation, Region, Response
+from survey.workbook.questions import RoundQuestions
+
+#: question types whose answers are counted per value (or per item)
+CHOICE_TYPES = ("single_choice", "multiple_choice", "yes_no", "likert")
+#: question types with a numeric summary
+NUMBER_TYPES = ("integer", "decimal", "currency", "likert")
+#: types stored as several answer rows per response
+MULTI_ROW_TYPES = ("multiple_choice", "matrix")
+BATCH = 2000
+
+
+@dataclass
+class Mean:
+    """A running arithmetic mean that ignores missing values."""
+
+    total: float = 0.0
+    count: int = 0
+
+    def add(self, value: float | None) -> None:
+        """Count *value* unless it is None."""
+        if value is not None:
+            self.total += float(value)
+            self.count += 1
+
+    @property
+    def value(self) -> float | None:
+        """The mean, or None when nothing was counted."""
+        return self.total / self.count if self.count else None
+
+
+@dataclass
+class GroupIndex:
+    """Axis indices of one group (the nation, an institution or a region)."""
+
+    id: int | None
+    name: str
+    code: str = ""
+    responses: int = 0
+    axes: dict[str, Mean] = field(default_factory=lambda: defaultdict(Mean))
+
+    def index(self, axis: str) -> float | None:
+        """The group's index on *axis*, None when no response has one."""
+        mean = self.axes.get(axis)
+        return mean.value if mean else None
+
+
+@dataclass
+class Indices:
+    """National, per-institution and per-region axis indices of a round."""
+
+    national: GroupIndex
+    institutions: list[GroupIndex]
+    regions: list[GroupIndex]
+
+
+def axis_indices(round_id: int, lang: str = "es") -> Indices:
+    """Average the per-response axis indices of submitted responses by group.
+
+    Institutions and regions with live invitations but no submitted response are listed
+    with empty indices (never zero).
+    """
+    institutions = {i.id: i for i in db.session.scalars(select(Institution))}
+    regions = {r.id: r for r in db.session.scalars(select(Region))}
+    national = GroupIndex(None, "")
+    by_inst: dict[int | None, GroupIndex] = {}
+    by_region: dict[int | None, GroupIndex] = {}
+    invited = db.session.execute(
+        select(Invitation.institution_id, Invitation.region_id).distinct()
+        .where(Invitation.round_id == round_id, Invitation.revoked_at.is_(None))
+    ).all()
+    for inst_id, region_id in invited:
+        _group(by_inst, inst_id, institutions, lang)
+        _group(by_region, region_id, regions, lang)
+    rows = db.session.execute(
+        select(Invitation.institution_id, Invitation.region_id, Response.scores)
+        .join(Invitation, Response.invitation_id == Invitation.id)
+        .where(Response.round_id == round_id, Response.submitted_at.is_not(None))
+        .execution_options(yield_per=BATCH)
+    )
+    for inst_id, region_id, scores in rows:
+        groups = (national, _group(by_inst, inst_id, institutions, lang), _group(by_region, region_id, regions, lang))
+        for group in groups:
+            group.responses += 1
+            for axis, value in (scores or {}).items():
+                group.axes[axis].add(value)
+    return Indices(national, _sorted(by_inst), _sorted(by_region))
+
+
+def _group(groups: dict, key: int | None, names: dict, lang: str) -> GroupIndex:
+    group = groups.get(key)
+    if group is None:
+        item = names.get(key)
+        if item is None:
+            group = GroupIndex(None, "")
+        else:
+            group = GroupIndex(key, item.name(lang), getattr(item, "code", None) or getattr(item, "ubigeo", ""))
+        groups[key] = group
+    return group
+
+
+def _sorted(groups: dict[int | None, GroupIndex]) -> list[GroupIndex]:
+    # Named groups alphabetically, the unnamed one (no institution/region) last.
+    return sorted(groups.values(), key=lambda g: (g.id is None, g.name.casefold()))
+
+
+@dataclass
+class Participation:
+    """Invited and submitted counts of one group."""
+
+    id: int | None
+    name: str
+    invited: int = 0
+    submitted: int = 0
+
+    @property
+    def rate(self) -> float | None:
+        """Submitted / invited (0..1), None when nobody was invited."""
+        return self.submitted / self.invited if self.invited else None
+
+
+def participation(round_id: int, by: str, lang: str = "es") -> tuple[Participation, list[Participation]]:
+    """Invited (live invitations) and submitted counts, in total and per region or institution."""
+    column = Invitation.region_id if by == "region" else Invitation.institution_id
+    model = Region if by == "region" else Institution
+    names = {item.id: item.name(lang) for item in db.session.scalars(select(model))}
+    rows = db.session.execute(
+        select(column, func.count(Invitation.id), func.count(Response.id))
+        .select_from(Invitation)
+        .outerjoin(Response, (Response.invitation_id == Invitation.id) & Response.submitted_at.is_not(None))
+        .where(Invitation.round_id == round_id, Invitation.revoked_at.is_(None))
+        .group_by(column)
+    ).all()
+    total = Participation(None, "")
+    groups = []
+    for key, invited, submitted in rows:
+        groups.append(Participation(key, names.get(key, ""), invited, submitted))
+        total.invited += invited
+        total.submitted += submitted
+    groups.sort(key=lambda g: (g.id is None, g.name.casefold()))
+    return total, groups
+
+
+def submitted_count(round_id: int) -> int:
+    """Number of submitted responses of the round."""
+    return db.session.scalar(
+        select(func.count(Response.id)).where(Response.round_id == round_id, Response.submitted_at.is_not(None))
+    ) or 0
+
+
+@dataclass
+class NumberStats:
+    """Summary of the numbers given to one question (or grid cell)."""
+
+    count: int
+    mean: float | None
+    median: float | None
+    minimum: float | None
+    maximum: float | None
+
+
+@dataclass
+class QuestionStats:
+    """What one question's answers add up to."""
+
+    answered: int = 0
+    #: (item, value) -> count; item is '' except for multiple choice (the option) and grids (the row)
+    counts: dict[tuple[str, str], int] = field(default_factory=dict)
+    #: item -> numbers ('' for a plain numeric question, 'row__col' for integer grid cells)
+    numbers: dict[str, NumberStats] = field(default_factory=dict)
+    first_date: date | None = None
+    last_date: date | None = None
+
+    def count(self, value: Any, item: str = "") -> int:
+        """How many answers had *value* (for multiple choice: selected option *item*)."""
+        return self.counts.get((item, _code(value)), 0)
+
+    def selected(self, option: Any) -> int:
+        """How many responses selected *option* of a multiple-choice question."""
+        wanted = _code(option)
+        return sum(n for (item, _), n in self.counts.items() if item == wanted)
+
+
+def _code(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def question_stats(round_id: int, questions: RoundQuestions) -> dict[str, QuestionStats]:
+    """Counts, numeric summaries and date ranges of every question of the round, keyed by question key."""
+    stats = {entry.key: QuestionStats() for entry in questions}
+    by_type = defaultdict(list)
+    for entry in questions:
+        q = entry.question
+        kind = "matrix_" + (q.cell_type or "single_choice") if q.type == "matrix" else q.type
+        by_type[kind].append(q.key)
+    multi = by_type["multiple_choice"] + by_type["matrix_single_choice"] + by_type["matrix_integer"]
+    single = [entry.key for entry in questions if entry.key not in set(multi)]
+    base = select(Answer.question_key).where(Answer.round_id == round_id)
+    if single:
+        for key, n in db.session.execute(
+            base.add_columns(func.count(Answer.id)).where(Answer.question_key.in_(single)).group_by(Answer.question_key)
+        ):
+            stats[key].answered = n
+    if multi:
+        for key, n in db.session.execute(
+            base.add_columns(func.count(distinct(Answer.response_id)))
+            .where(Answer.question_key.in_(multi)).group_by(Answer.question_key)
+        ):
+            stats[key].answered = n
+    counted = [k for t in (*CHOICE_TYPES, "matrix_single_choice") for k in by_type[t]]
+    if counted:
+        for key, item, value, n in db.session.execute(
+            base.add_columns(Answer.item, Answer.value, func.count(Answer.id))
+            .where(Answer.question_key.in_(counted)).group_by(Answer.question_key, Answer.item, Answer.value)
+        ):
+            value = value.lower() if value in ("True", "False") else value
+            stats[key].counts[(item or "", value)] = stats[key].counts.get((item or "", value), 0) + n
+    numeric = [k for t in (*NUMBER_TYPES, "matrix_integer") for k in by_type[t]]
+    if numeric:
+        _number_stats(round_id, numeric, stats)
+    if by_type["date"]:
+        for key, first, last in db.session.execute(
+            base.add_columns(func.min(Answer.value), func.max(Answer.value))
+            .where(Answer.question_key.in_(by_type["date"]), Answer.value != "").group_by(Answer.question_key)
+        ):
+            stats[key].first_date = _iso_date(first)
+            stats[key].last_date = _iso_date(last)
+    return stats
+
+
+def _number_stats(round_id: int, keys: list[str], stats: dict[str, QuestionStats]) -> None:
+    rows = db.session.execute(
+        select(Answer.question_key, Answer.item, func.count(Answer.number), func.avg(Answer.number),
+               func.min(Answer.number), func.max(Answer.number))
+        .where(Answer.round_id == round_id, Answer.question_key.in_(keys), Answer.number.is_not(None))
+        .group_by(Answer.question_key, Answer.item)
+    ).all()
+    for key, item, n, mean, low, high in rows:
+        stats[key].numbers[item or ""] = NumberStats(n, _float(mean), _median(round_id, key, item, n),
+                                                     _float(low), _float(high))
+
+
+def _median(round_id: int, key: str, item: str, n: int) -> float | None:
+    """The median from the one or two middle values, fetched in order (no full read)."""
+    if not n:
+        return None
+    middle = db.session.scalars(
+        select(Answer.number)
+        .where(Answer.round_id == round_id, Answer.question_key == key, Answer.item == item,
+               Answer.number.is_not(None))
+        .order_by(Answer.number).offset((n - 1) // 2).limit(2 - n % 2)
+    ).all()
+    return sum(middle) / len(middle) if middle else None
+
+
+def _float(value: Any) -> float | None:
+    return float(value) if value is not None else None
+
+
+def _iso_date(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat(value[:10]) if value else None
+    except ValueError:
+        return None

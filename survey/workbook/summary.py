@@ -1,0 +1,54 @@
+"""The Resumen sheet: what the round is, who answered, and the national index per axis with a bar chart."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from openpyxl.chart import BarChart, Reference
+
+from survey.models import Round
+from survey.workbook import figures
+from survey.workbook.cells import ONE_DECIMAL, PERCENT, Sheet
+from survey.workbook.i18n import text
+from survey.workbook.questions import RoundQuestions
+
+
+def write_summary(sheet: Sheet, round_: Round, questions: RoundQuestions, indices: figures.Indices,
+                  lang: str, generated_at: datetime) -> None:
+    """Fill *sheet* with the round's facts, participation per region and the national axis indices."""
+    q = questions.questionnaire
+    t = lambda key: text(key, lang)  # noqa: E731
+    facts = [
+        (t("round"), round_.title),
+        (t("questionnaire"), f"{q.title.get(lang)} ({q.key})"),
+        (t("versions"), ", ".join(str(n) for n in questions.version_numbers)),
+        (t("opens_at"), round_.opens_at),
+        (t("closes_at"), round_.closes_at),
+        (t("generated_at"), generated_at),
+    ]
+    total, regions = figures.participation(round_.id, "region", lang)
+    part_rows = [[t("total"), total.invited, total.submitted, total.rate]]
+    part_rows += [[g.name or t("no_region"), g.invited, g.submitted, g.rate] for g in regions]
+    axes = [(axis, indices.national.axes.get(axis.key)) for axis in questions.framework.axes]
+    sheet.fit_columns([[t("national_index"), *[""] * 3], *facts, [t("region"), t("invited"), t("submitted"),
+                                                                    t("rate")], *part_rows])
+    for label, value in facts:
+        sheet.append_cells([sheet.cell.styled(label, bold=True), sheet.cell(value)])
+    sheet.blank()
+    sheet.heading(t("participation"))
+    sheet.table([t("region"), t("invited"), t("submitted"), t("rate")], part_rows, formats={3: PERCENT})
+    sheet.blank()
+    sheet.heading(t("national_index"))
+    rows = [[axis.name.get(lang), mean.value if mean else None, mean.count if mean else 0]
+            for axis, mean in axes]
+    first, last = sheet.table([t("axis"), t("index"), t("responses_with_index")], rows, formats={1: ONE_DECIMAL})
+    chart = BarChart()
+    chart.type = "bar"
+    chart.title = t("national_index")
+    chart.y_axis.title = t("index")
+    chart.y_axis.scaling.min = 0
+    chart.y_axis.scaling.max = 100
+    chart.legend = None
+    chart.add_data(Reference(sheet.ws, min_col=2, min_row=first - 1, max_row=last), titles_from_data=True)
+    chart.set_categories(Reference(sheet.ws, min_col=1, min_row=first, max_row=last))
+    chart.width, chart.height = 18, 8
+    sheet.ws.add_chart(chart, f"F{first - 1}")

@@ -1,0 +1,54 @@
+"""The beat schedule, as data, and the scheduler that runs it.
+
+With Redis (production) beat uses celery-redbeat: the schedule lives in Redis and a
+Redis lock lets only one beat process send periodic tasks, so a second beat started
+by mistake waits instead of doubling them. Without Redis (the embedded run) the plain
+scheduler keeps its state in a file in the instance folder. The tasks are idempotent
+anyway: a doubled dispatch, sweep or aggregation changes nothing.
+"""
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from celery import Celery
+from celery import current_app as current_celery
+from celery.schedules import crontab
+
+from survey import jobs
+
+#: default periods in seconds (SURVEY_REMINDER_EVERY, SURVEY_SWEEP_EVERY)
+REMINDER_EVERY = 300.0
+SWEEP_EVERY = 120.0
+
+
+def beat_schedule(config) -> dict[str, dict[str, Any]]:
+    """The periodic tasks: reminders, outbox sweep, nightly results, export clean-up."""
+    reminders = float(config.get("SURVEY_REMINDER_EVERY", REMINDER_EVERY))
+    sweep = float(config.get("SURVEY_SWEEP_EVERY", SWEEP_EVERY))
+    return {
+        # a dispatch not started within its period is dropped: the next one covers it
+        "reminders-dispatch": {"task": jobs.DISPATCH_REMINDERS, "schedule": reminders,
+                               "options": {"expires": reminders}},
+        "outbox-sweep": {"task": jobs.SWEEP_OUTBOX, "schedule": sweep, "options": {"expires": sweep}},
+        "results-nightly": {"task": jobs.AGGREGATE_ALL_ROUNDS, "schedule": crontab(hour=2, minute=30)},
+        "exports-expire": {"task": jobs.EXPIRE_EXPORTS, "schedule": 3600.0, "options": {"expires": 3600.0}},
+    }
+
+
+def configure(celery: Celery, config, instance_path: str) -> None:
+    """Put the schedule and the right scheduler into *celery*'s configuration."""
+    celery.conf.beat_schedule = beat_schedule(config)
+    redis_url = config.get("SURVEY_REDIS_URL")
+    if redis_url:
+        celery.conf.beat_scheduler = "redbeat.RedBeatScheduler"
+        celery.conf.redbeat_redis_url = redis_url
+        celery.conf.redbeat_key_prefix = config.get("SURVEY_REDBEAT_PREFIX", "survey:redbeat")
+        celery.conf.redbeat_lock_key = f"{celery.conf.redbeat_key_prefix}::lock"
+    else:
+        celery.conf.beat_scheduler = "celery.beat:PersistentScheduler"
+        celery.conf.beat_schedule_filename = os.path.join(instance_path, "celerybeat-schedule")
+
+
+_flask_app = current_celery.flask_app
+configure(current_celery, _flask_app.config, _flask_app.instance_path)
