@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .answer_values import CHECKERS, AnswerError, error
-from .schema import Questionnaire
+from .schema import Question, Questionnaire
 
 
 @dataclass(frozen=True)
@@ -91,7 +91,7 @@ def check_answers(questionnaire: Questionnaire, answers: Mapping[str, Any], *,
     warnings: list[AnswerError] = []
     for question in questionnaire.questions:
         key = question.key
-        if key not in visible or wanted is not None and key not in wanted:
+        if key not in visible or (wanted is not None and key not in wanted):
             continue
         errors.extend(problems.get(key, []))
         if key in values:
@@ -107,7 +107,7 @@ def check_answers(questionnaire: Questionnaire, answers: Mapping[str, Any], *,
     return AnswerCheck(cleaned, errors, warnings)
 
 
-def _missing(question: Any, value: Any) -> dict | None:
+def _missing(question: Question, value: Any) -> dict | None:
     """None when a required question is fully answered, else the params of its ``required`` error."""
     if value is None:
         return {}

@@ -107,8 +107,8 @@ def _compare_order(answer: Any, op: str, value: Any) -> bool:
     # Numbers compare with numbers and ISO dates with ISO dates; anything else is simply false.
     if isinstance(answer, bool) or isinstance(value, bool):
         return False
-    if not (isinstance(answer, (int, float)) and isinstance(value, (int, float))
-            or isinstance(answer, str) and isinstance(value, str)):
+    if not ((isinstance(answer, (int, float)) and isinstance(value, (int, float)))
+            or (isinstance(answer, str) and isinstance(value, str))):
         return False
     if op == 'gt':
         return answer > value

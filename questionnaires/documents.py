@@ -74,7 +74,7 @@ def read_document(data: bytes | str, fmt: str) -> dict:
             raise _parse_error(f'invalid JSON: {exc}', None) from None
     else:
         try:
-            document = yaml.load(data, Loader=_DefinitionYamlLoader)  # noqa: S506 (a SafeLoader subclass)
+            document = yaml.load(data, Loader=_DefinitionYamlLoader)
         except yaml.YAMLError as exc:
             mark = getattr(exc, 'problem_mark', None)
             problem = getattr(exc, 'problem', None) or str(exc)

@@ -114,7 +114,7 @@ def read_options(doc: Mapping, name: str, place: str, problems: Problems,
         if integers and not is_integer(value):
             problems.add(join_place(where, 'value'), 'bad_value', f'value {value!r} must be an integer')
             continue
-        if not (is_integer(value) or isinstance(value, str) and OPTION_VALUE_RE.match(value)):
+        if not (is_integer(value) or (isinstance(value, str) and OPTION_VALUE_RE.match(value))):
             problems.add(join_place(where, 'value'), 'bad_value',
                          f'value {value!r} must be an integer or a code matching {OPTION_VALUE_RE.pattern}')
             continue

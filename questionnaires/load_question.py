@@ -172,7 +172,8 @@ def _text(doc: Mapping, place: str, problems: Problems, qtype: str) -> dict:
             re.compile(pattern)
             fields['pattern'] = pattern
         except re.error as exc:
-            problems.add(join_place(place, 'pattern'), 'bad_pattern', f'pattern is not a valid regular expression: {exc}')
+            problems.add(join_place(place, 'pattern'), 'bad_pattern',
+                         f'pattern is not a valid regular expression: {exc}')
     return fields
 
 

@@ -41,7 +41,7 @@ def parse_score(doc: Any, question: Question, place: str, problems: Problems) ->
     if not isinstance(doc, Mapping):
         problems.add(place, 'wrong_type', 'score must be a mapping {weight, method, ...}')
         return None
-    if question.type in UNSCORABLE_TYPES or question.type == 'matrix' and question.cell_type == 'integer':
+    if question.type in UNSCORABLE_TYPES or (question.type == 'matrix' and question.cell_type == 'integer'):
         kind = 'integer-cell matrix' if question.type == 'matrix' else question.type
         problems.add(place, 'unscorable_type', f'{kind} questions cannot be scored')
         return None

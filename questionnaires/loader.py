@@ -5,7 +5,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .frameworks import BUILTIN_FRAMEWORKS, Axis, Framework
-from .load_fields import (DOCUMENT_KEY_RE, QUESTION_KEY_RE, check_fields, iso_date, read_key, read_text)
+from .load_fields import DOCUMENT_KEY_RE, QUESTION_KEY_RE, check_fields, iso_date, read_key, read_text
 from .load_question import parse_question, question_place
 from .load_references import check_references
 from .problems import Problems, join_place
@@ -107,7 +107,8 @@ def _check_period(doc: Any, problems: Problems) -> None:
 
 def _read_sections(items: Any, framework: Framework | None, problems: Problems) -> list[Section]:
     if not isinstance(items, list) or not items:
-        problems.add('sections', 'missing' if items is None else 'empty', 'a definition needs a non-empty list of sections')
+        problems.add('sections', 'missing' if items is None else 'empty',
+                     'a definition needs a non-empty list of sections')
         return []
     sections: list[Section] = []
     section_keys: dict[str, str] = {}

@@ -14,7 +14,7 @@ from typing import Any
 
 from .bilingual import Text
 from .conditions import Condition
-from .frameworks import BUILTIN_FRAMEWORKS, Framework
+from .frameworks import BUILTIN_FRAMEWORKS, PNAT_2017_2021, Framework
 from .frozen import FrozenMap, thaw
 
 #: The only definition format number this package reads and writes.
@@ -214,9 +214,10 @@ class Questionnaire:
 
     key: str
     title: Text
-    framework: Framework
-    sections: tuple[Section, ...]
     description: Text | None = None
+    #: Defaults to the PNAT 2017-2021 framework, the one this platform was built for.
+    framework: Framework = PNAT_2017_2021
+    sections: tuple[Section, ...] = ()
     extra: FrozenMap = field(default_factory=FrozenMap)
 
     @cached_property

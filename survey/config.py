@@ -79,7 +79,8 @@ def from_environment(instance_path: str) -> dict:
             "worker_prefetch_multiplier": 1,
             "task_time_limit": 600,
             "task_soft_time_limit": 540,
-            "broker_transport_options": {"visibility_timeout": 3600},
+            # Redis only: kombu's SQLAlchemy transport hands its options to create_engine()
+            "broker_transport_options": {"visibility_timeout": 3600} if redis_url else {},
             "broker_connection_retry_on_startup": True,
             "timezone": "America/Lima",
         },

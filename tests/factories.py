@@ -197,3 +197,17 @@ def builder_document(key: str = "demo") -> dict:
 def make_draft(document: dict | None = None):
     """Import *document* (default: builder_document()) as a draft; return the draft version."""
     return qs.import_document(document or builder_document())
+
+
+def use_fast_password_hashing(monkeypatch):
+    """Hash with OWASP's Argon2id minimum (m=19 MiB, t=2, p=1) instead of argon2-cffi's dearer
+    defaults, so tests that log in many times stay fast; returns the production hasher."""
+    from argon2 import PasswordHasher
+
+    from survey.auth import passwords
+
+    original = passwords._hasher
+    cheaper = PasswordHasher(memory_cost=19456, time_cost=2, parallelism=1)
+    monkeypatch.setattr(passwords, "_hasher", cheaper)
+    monkeypatch.setattr(passwords, "_DUMMY_HASH", cheaper.hash("not a real password, only for timing"))
+    return original

@@ -11,7 +11,12 @@ from sqlalchemy import select
 from survey.auth import session as staff_session
 from survey.extensions import limiter
 from survey.models import AuditEvent
-from tests.factories import PASSWORD, login_as, login_through_form, make_user
+from tests.factories import PASSWORD, login_as, login_through_form, make_user, use_fast_password_hashing
+
+
+@pytest.fixture(autouse=True)
+def fast_hashing(monkeypatch):
+    return use_fast_password_hashing(monkeypatch)
 
 
 @pytest.fixture(autouse=True)
@@ -119,6 +124,17 @@ def test_login_starts_a_fresh_session_but_keeps_the_language(client, db_session)
         assert session[staff_session.LOGIN_AT] <= time.time()
 
 
+def argon2_parameters(encoded: str) -> tuple[int, int]:
+    match = re.match(r"\$argon2id\$v=19\$m=(\d+),t=(\d+),p=(\d+)\$", encoded)
+    assert match, encoded
+    return int(match.group(1)), int(match.group(2))
+
+
+def test_production_hashes_meet_owasp_minimum(fast_hashing):
+    memory, rounds = argon2_parameters(fast_hashing.hash("a password of some length"))
+    assert memory >= 19456 and rounds >= 2
+
+
 def test_weak_hash_is_upgraded_at_login(client, db_session):
     user = make_user("editor")
     user.password_hash = PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1).hash(PASSWORD)
@@ -126,9 +142,7 @@ def test_weak_hash_is_upgraded_at_login(client, db_session):
 
     assert login_through_form(client, user.email).status_code == 302
 
-    match = re.match(r"\$argon2id\$v=19\$m=(\d+),t=(\d+),p=(\d+)\$", user.password_hash)
-    assert match, user.password_hash
-    memory, rounds, _ = map(int, match.groups())
+    memory, rounds = argon2_parameters(user.password_hash)
     assert memory >= 19456 and rounds >= 2
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, PasswordField, SelectField, StringField, SubmitField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import EqualTo, InputRequired, Length, Optional, ValidationError
 
 from survey.auth.forms import MAX_PASSWORD, strong_password
@@ -30,7 +31,7 @@ def valid_email(_form, field) -> None:
 def _role_field() -> SelectField:
     return SelectField(
         _l("Rol"),
-        choices=[(role, ROLE_LABELS[role]) for role in ROLES],
+        choices=[SelectChoice(role, ROLE_LABELS[role]) for role in ROLES],
         validators=[InputRequired(_l("Elija un rol."))],
     )
 

@@ -6,6 +6,7 @@ from datetime import datetime, time, timedelta
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
 
 from survey.admin.forms import ROLE_NAMES, AuditFilterForm, ConfirmForm, CreateUserForm, PasswordForm, RoleForm
 from survey.auth import roles_required
@@ -55,7 +56,6 @@ def create_user():
         try:
             user = users.create(form.email.data, form.password.data, form.role.data, form.name.data or "")
         except users.UserError as exc:
-            db.session.rollback()
             form.email.errors.append(str(exc))
         else:
             audit.record("user.create", user, role=user.role)
@@ -87,7 +87,6 @@ def change_role(user_id: int):
     try:
         users.change_role(user, form.role.data, by=current_user)
     except users.UserError as exc:
-        db.session.rollback()
         form.role.errors.append(str(exc))
         return _user_page(user, role_form=form, status=400)
     audit.record("user.role", user, old=old, new=user.role)
@@ -106,7 +105,6 @@ def deactivate(user_id: int):
     try:
         users.deactivate(user, by=current_user)
     except users.UserError as exc:
-        db.session.rollback()
         flash(str(exc), "error")
         return redirect(url_for("admin.user", user_id=user.id))
     audit.record("user.deactivate", user)
@@ -155,8 +153,8 @@ def audit_log():
     form = AuditFilterForm(request.args)
     actions, types = audit.known_values()
     families = sorted({action.split(".", 1)[0] + ".*" for action in actions if "." in action})
-    form.action.choices = [("", _("Todas"))] + [(value, value) for value in families + actions]
-    form.object_type.choices = [("", _("Todos"))] + [(value, value) for value in types]
+    form.action.choices = [SelectChoice("", _("Todas"))] + [SelectChoice(value) for value in families + actions]
+    form.object_type.choices = [SelectChoice("", _("Todos"))] + [SelectChoice(value) for value in types]
     wanted = audit.AuditFilter()
     if form.validate():
         wanted = audit.AuditFilter(

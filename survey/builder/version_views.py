@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import flask_babel
-from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 import questionnaires
@@ -26,11 +26,8 @@ def preview(key: str, number: int):
     questionnaire = questionnaire_or_404(key)
     version = version_or_404(questionnaire, number)
     lang = request.values.get("preview_lang")
-    if lang in ("es", "en"):
-        # The whole page, buttons included, in the language officials would use.
-        g.survey_locale = lang
-        flask_babel.refresh()
-    lang = current_language()
+    if lang not in ("es", "en"):
+        lang = current_language()
     q = version.load()
     answers: dict = {}
     errors: dict[str, list[str]] = {}
@@ -42,8 +39,10 @@ def preview(key: str, number: int):
             for problem in problems:
                 errors.setdefault(problem.key, []).append(problem.message)
     visible = questionnaires.visible_keys(q, answers)
-    return render_template("builder/preview.html", questionnaire=questionnaire, version=version, q=q, lang=lang,
-                           answers=answers, errors=errors, visible=visible)
+    # The whole page, buttons and messages included, in the language officials would use.
+    with flask_babel.force_locale(lang):
+        return render_template("builder/preview.html", questionnaire=questionnaire, version=version, q=q,
+                               lang=lang, answers=answers, errors=errors, visible=visible)
 
 
 @bp.post("/<key>/versions")

@@ -126,7 +126,6 @@ def invite_command(round_id: int, file: Path, skip_invalid: bool) -> None:
     report = invitation_service.check_rows(round_, rows)
     echo_report(report)
     if report.rejected and not skip_invalid:
-        db.session.rollback()
         raise click.ClickException("nothing was saved (use --skip-invalid to save the accepted rows)")
     try:
         created = invitation_service.save(round_, report, skip_invalid=skip_invalid, source=file.name)

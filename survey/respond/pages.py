@@ -146,9 +146,9 @@ class Messages:
 
 
 def messages(questionnaire: Questionnaire, errors: list[AnswerError], lang: str) -> Messages:
-    """Translate *errors* into messages next to each question and links in the error summary."""
+    """Translate *errors* into messages next to each question and links in the error summary (in page order)."""
     result = Messages()
-    for error in errors:
+    for error in sorted(errors, key=lambda item: questionnaire.position(item.key)):
         text = answer_messages.message(questionnaire, error, lang)
         if text in result.by_key.get(error.key, []):
             continue

@@ -4,7 +4,8 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, SelectChoice, DateTimeLocalField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import (BooleanField, DateTimeLocalField, IntegerField, SelectChoice, SelectField, StringField,
+                     TextAreaField)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from survey.services import rounds as round_service
@@ -92,5 +93,5 @@ class InvitationForm(FlaskForm):
     institution = SelectField(_l("Institución"), validators=[DataRequired()])
     region = SelectField(_l("Región"), validators=[DataRequired()])
     position = StringField(_l("Cargo"), validators=[Length(max=200)])
-    language = SelectField(_l("Idioma de los correos"), choices=[SelectChoice("es", "Español"), SelectChoice("en", "English")],
-                           default="es")
+    language = SelectField(_l("Idioma de los correos"), default="es",
+                           choices=[SelectChoice("es", "Español"), SelectChoice("en", "English")])

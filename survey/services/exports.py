@@ -84,7 +84,6 @@ def run(export_id: int, *, checkpoint: Callable[[], None], now: datetime | None 
     except Exception as exc:  # noqa: BLE001 - any failure must end on the row, not in a stuck "running"
         log.exception("export %s failed", export_id)
         db.session.rollback()
-        path.unlink(missing_ok=True)
         export = db.session.get(Export, export_id)
         export.status = "failed"
         export.error = f"{type(exc).__name__}: {exc}"[:2000]

@@ -17,7 +17,8 @@ from survey.models.users import ROLES
 class UserError(ValueError):
     """A user operation refused, with a message for the person who asked.
 
-    The message is translated lazily, when it is shown (``str(exc)``).
+    Raised before anything is changed, so the caller need not roll back. The message is
+    translated lazily, when it is shown (``str(exc)``).
     """
 
 

@@ -39,7 +39,13 @@ class BuildResult:
 
     path: Path
     rows: int
-    sheets: list[str] = field(default_factory=list)
+    #: (title, rows, columns) of every sheet, in order
+    shapes: list[tuple[str, int, int]] = field(default_factory=list)
+
+    @property
+    def sheets(self) -> list[str]:
+        """The sheet names, in order."""
+        return [title for title, _, _ in self.shapes]
 
 
 def build(round_id: int, path: str | os.PathLike, *, lang: str = "es", compare_round_id: int | None = None,
@@ -53,6 +59,8 @@ def build(round_id: int, path: str | os.PathLike, *, lang: str = "es", compare_r
     :raise LookupError: when a round does not exist.
     """
     lang = "en" if lang == "en" else "es"
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
     round_ = _round(round_id)
     questions = for_round(round_)
     total = figures.submitted_count(round_id)
@@ -93,15 +101,15 @@ def build(round_id: int, path: str | os.PathLike, *, lang: str = "es", compare_r
     rows = write_responses(labels, codes, questions, round_id, lang, total=total, progress=progress,
                            page_size=page_size)
 
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(f".{target.name}.partial")
     try:
         wb.save(partial)
         os.replace(partial, target)
     finally:
         partial.unlink(missing_ok=True)
-    return BuildResult(target, rows, [ws.title for ws in wb.worksheets])
+    sheets = [summary, *(sheet for _, sheet in axis_sheets), profile_sheet, matrix, labels, codes, dictionary,
+              invitations, compare]
+    return BuildResult(target, rows, [(s.title, s.row_count, s.column_count) for s in sheets if s is not None])
 
 
 def _round(round_id: int) -> Round:

@@ -122,6 +122,8 @@ class Sheet:
         self.ws = wb.create_sheet(title=safe_sheet_title(title))
         self.cell = CellMaker(self.ws, truncated_note)
         self.row_count = 0
+        #: the widest row written (the sheet's last column)
+        self.column_count = 0
         self._sized = False
 
     @property
@@ -144,14 +146,14 @@ class Sheet:
     def append(self, values: Sequence[Any]) -> int:
         """Append one row of raw values (made safe here); return its 1-based row number."""
         make = self.cell
-        self.ws.append([make(value) for value in values])
-        self.row_count += 1
-        return self.row_count
+        return self.append_cells([make(value) for value in values])
 
     def append_cells(self, values: list[Any]) -> int:
         """Append a row already made safe (cells or plain values); return its row number."""
         self.ws.append(values)
         self.row_count += 1
+        if len(values) > self.column_count:
+            self.column_count = len(values)
         return self.row_count
 
     def heading(self, value: str) -> int:

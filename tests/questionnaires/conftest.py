@@ -10,7 +10,7 @@ import pytest
 # The factory module sits next to this file; importing it must work whatever pytest's import mode.
 sys.path.insert(0, str(Path(__file__).parent))
 
-import questionnaires  # noqa: E402
+import questionnaires
 
 
 @pytest.fixture(scope='session')

@@ -5,9 +5,8 @@ import pytest
 from questionnaire_factories import definition, options, question, section
 
 from questionnaires import load, visible_keys
-from questionnaires.conditions import Combine, Compare, Not
+from questionnaires.conditions import Combine, Compare, Not, parse_condition
 from questionnaires.problems import Problems
-from questionnaires.conditions import parse_condition
 
 
 def with_condition(condition: dict):

@@ -2,15 +2,22 @@
 from __future__ import annotations
 
 import datetime
+import json
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from questionnaires import (QUESTION_TYPES, check_answers, dump_document, load, parse_form, read_document, score,
-                            visible_keys)
-from questionnaires import reference_definition_path
-
-import json
+from questionnaires import (
+    QUESTION_TYPES,
+    check_answers,
+    dump_document,
+    load,
+    parse_form,
+    read_document,
+    reference_definition_path,
+    score,
+    visible_keys,
+)
 
 REFERENCE = load(json.loads(reference_definition_path().read_text('utf-8')))
 SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -85,7 +92,7 @@ def test_answers_to_hidden_questions_change_nothing(answers, data):
        st.dictionaries(st.sampled_from([name for q in REFERENCE.questions for name in q.field_names] + ['x']),
                        st.lists(st.text(max_size=8), max_size=3), max_size=12))
 def test_parsing_random_form_fields_never_fails(section_key, form):
-    answers, errors = parse_form(REFERENCE, section_key, form)
+    answers, _ = parse_form(REFERENCE, section_key, form)
     section_keys = {question.key for question in REFERENCE.section(section_key).questions}
     assert set(answers) <= section_keys
     check_answers(REFERENCE, answers, keys=section_keys, require_complete=False)
@@ -107,7 +114,7 @@ def option_list(values) -> list[dict]:
 @st.composite
 def bounds(draw, values: st.SearchStrategy) -> dict:
     picked = sorted(draw(st.lists(values, min_size=2, max_size=2)))
-    return {name: value for name, value in zip(('min', 'max'), picked) if draw(st.booleans())}
+    return {name: value for name, value in zip(('min', 'max'), picked, strict=True) if draw(st.booleans())}
 
 
 @st.composite
@@ -147,7 +154,7 @@ def type_fields(draw, qtype: str) -> dict:
         return {'rows': rows, 'cell_type': 'single_choice', 'options': option_list(draw(CODES))}
     return {'rows': rows, 'cell_type': 'integer', 'columns': option_list(draw(CODES)), **{
         name: value for name, value in zip(('cell_min', 'cell_max'), sorted(draw(st.lists(
-            st.integers(0, 9), min_size=2, max_size=2)))) if draw(st.booleans())}}
+            st.integers(0, 9), min_size=2, max_size=2))), strict=True) if draw(st.booleans())}}
 
 
 @st.composite

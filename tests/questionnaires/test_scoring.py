@@ -152,7 +152,7 @@ FULL_ANSWERS = {
     'people_reached': 150, 'officials_trained': 25, 'training_topics': ['victim_identification'],
     'high_risk_focus': False, 'results_measured': True, 'population_knowledge': 2,
     'enforcement_competence': True, 'cases_registered': 40,
-    'victims_matrix': {row: {col: 1 for col in ('women', 'men', 'girls', 'boys')}
+    'victims_matrix': {row: dict.fromkeys(('women', 'men', 'girls', 'boys'), 1)
                        for row in ('sexual', 'labour', 'begging', 'child_sale', 'organs', 'undetermined')},
     'cases_judicialized': 6, 'specialized_unit': 'prosecutor_only', 'joint_operations': 0, 'inspection_actions': 2,
     'police_prosecutor_coordination': 3,

@@ -1,0 +1,1 @@
+"""Staff pages for a round's results: indices, heat map, charts per question, workbook exports."""

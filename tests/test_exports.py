@@ -1,0 +1,162 @@
+"""Exports end to end: request in the browser, the task builds, progress, download (audited), expiry, CLI."""
+from __future__ import annotations
+
+from datetime import timedelta
+from io import BytesIO
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import select
+
+from survey import jobs
+from survey.extensions import db
+from survey.models import AuditEvent, Export
+from survey.models._types import utcnow
+from survey.services import exports as export_service
+from tests.factories import (export_document, login_as, make_invitation, make_response, make_round, make_user,
+                             publish_document)
+from workers.exports import build_export
+
+
+def use_memory_broker(app) -> None:
+    celery = app.extensions["celery"]
+    celery.conf.broker_url = "memory://"
+    celery.conf.broker_transport_options = {}
+
+
+def queued_tasks(app) -> list[tuple[str, list]]:
+    """Drain the in-memory broker: (task name, args) of every message sent."""
+    found = []
+    with app.extensions["celery"].connection_for_read() as conn:
+        queue = conn.SimpleQueue("celery")
+        while True:
+            try:
+                message = queue.get(block=False)
+            except queue.Empty:
+                break
+            found.append((message.headers["task"], message.payload[0]))
+            message.ack()
+        queue.close()
+    return found
+
+
+def actions(action: str) -> list[AuditEvent]:
+    return list(db.session.scalars(select(AuditEvent).where(AuditEvent.action == action)))
+
+
+@pytest.fixture
+def round_with_answers(app, db_session, tmp_path):
+    app.config["SURVEY_EXPORT_DIR"] = str(tmp_path / "exports")
+    use_memory_broker(app)
+    queued_tasks(app)
+    round_ = make_round(publish_document(export_document()), title="Informe 2026")
+    for staff in (2, 8):
+        invitation, _ = make_invitation(round_, institution="pnp", region="cusco")
+        make_response(invitation, {"has_plan": True, "staff": staff, "notes": "=1+1"})
+    return round_
+
+
+def test_request_build_follow_and_download(app, client, round_with_answers):
+    round_ = round_with_answers
+    analyst = make_user("analyst")
+    login_as(client, analyst)
+    page = client.get(f"/results/rounds/{round_.id}/exports")
+    assert page.status_code == 200 and "Todavía no se ha solicitado" in page.text
+
+    answer = client.post(f"/results/rounds/{round_.id}/exports", data={"lang": "es", "compare": "0"})
+    assert answer.status_code == 303
+    export = db.session.scalars(select(Export)).one()
+    assert answer.headers["Location"].endswith(f"/results/exports/{export.id}")
+    assert (export.status, export.lang, export.requested_by_id) == ("queued", "es", analyst.id)
+    assert queued_tasks(app) == [(jobs.BUILD_EXPORT, [export.id])]
+    assert [e.object_id for e in actions("export.request")] == [str(export.id)]
+
+    progress = client.get(f"/results/exports/{export.id}")
+    assert '<noscript><meta http-equiv="refresh" content="3"></noscript>' in progress.text
+    assert 'value="0"' in progress.text and "exports.js" in progress.text
+    assert client.get(f"/results/exports/{export.id}/status").json["status"] == "queued"
+
+    build_export.run(export.id)  # the task body, as the worker runs it
+
+    db.session.refresh(export)
+    assert (export.status, export.rows_done, export.rows_total, export.percent) == ("ready", 2, 2, 100)
+    assert Path(export.file_path).parent == Path(app.config["SURVEY_EXPORT_DIR"])
+    expected_ttl = timedelta(hours=app.config["SURVEY_EXPORT_TTL_HOURS"])
+    assert export.expires_at - export.finished_at == expected_ttl
+    status = client.get(f"/results/exports/{export.id}/status").json
+    assert status["status"] == "ready" and status["download_url"].endswith("/download")
+    done = client.get(f"/results/exports/{export.id}")
+    assert "<noscript>" not in done.text and "Descargar el libro" in done.text
+
+    listing = client.get(f"/results/rounds/{round_.id}/exports")
+    assert "Listo" in listing.text and "analyst tester" in listing.text
+
+    download = client.get(f"/results/exports/{export.id}/download")
+    assert download.status_code == 200
+    assert download.mimetype == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    assert "attachment" in download.headers["Content-Disposition"]
+    wb = load_workbook(BytesIO(download.data))
+    download.close()
+    assert "Respuestas" in wb.sheetnames and wb["Respuestas"].max_row == 3
+    (event,) = actions("export.download")
+    assert (event.object_id, event.actor_id) == (str(export.id), analyst.id)
+
+
+def test_an_export_that_fails_says_why(app, db_session, round_with_answers, tmp_path):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("x")
+    app.config["SURVEY_EXPORT_DIR"] = str(blocker)
+    export = export_service.request(round_with_answers, None, lang="en")
+    db.session.commit()
+    export_service.run(export.id, checkpoint=db.session.commit)
+    db.session.refresh(export)
+    assert export.status == "failed" and export.file_path == ""
+    assert "Error" in export.error and export.finished_at is not None
+    # A redelivered task leaves a finished export alone.
+    assert export_service.run(export.id, checkpoint=db.session.commit) is None
+
+
+def test_expired_exports_lose_their_file(app, client, round_with_answers):
+    login_as(client, make_user("editor"))
+    export = export_service.request(round_with_answers, None)
+    db.session.commit()
+    export_service.run(export.id, checkpoint=db.session.commit)
+    path = Path(export.file_path)
+    assert path.is_file()
+    assert export_service.expire(utcnow() + timedelta(hours=1)) == 0
+    assert export_service.expire(export.expires_at + timedelta(seconds=1)) == 1
+    assert export.status == "expired" and not path.exists() and export.file_path == ""
+    answer = client.get(f"/results/exports/{export.id}/download")
+    assert answer.status_code == 303 and not actions("export.download")
+
+
+def test_export_pages_are_for_staff_only(client, round_with_answers, csrf_enabled):
+    round_ = round_with_answers
+    urls = [f"/results/rounds/{round_.id}", f"/results/rounds/{round_.id}/exports"]
+    for url in urls:
+        assert client.get(url).status_code == 302
+    assert client.post(urls[1], data={"lang": "es"}).status_code in (302, 400)
+    login_as(client, make_user("analyst"))
+    assert client.post(urls[1], data={"lang": "es", "compare": "0"}).status_code == 400
+    assert db.session.scalars(select(Export)).all() == []
+    assert client.get("/results/exports/999999").status_code == 404
+
+
+def test_cli_export_in_english(runner, round_with_answers, tmp_path):
+    target = tmp_path / "out" / "ronda.xlsx"
+    target.parent.mkdir()
+    result = runner.invoke(args=["round", "export", str(round_with_answers.id), "-o", str(target), "--lang", "en"])
+    assert result.exit_code == 0, result.output
+    assert "2 responses" in result.output
+    wb = load_workbook(target)
+    assert wb.sheetnames[0] == "Summary" and "Responses (codes)" in wb.sheetnames
+    assert wb["Responses"]["A1"].value == "Response ID"
+    (event,) = actions("export.download")
+    assert event.actor == "cli" and event.details["lang"] == "en"
+    bad = runner.invoke(args=["round", "export", "999999", "-o", str(target)])
+    assert bad.exit_code != 0 and "round 999999 does not exist" in bad.output
+
+
+def test_the_build_task_is_registered_by_name():
+    assert build_export.name == jobs.BUILD_EXPORT == "exports.build"

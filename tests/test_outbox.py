@@ -1,0 +1,177 @@
+"""The outbox: claim before sending, temporary vs permanent failures, the sweeper,
+the manual retry, and the editors' pages."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from survey.extensions import db
+from survey.models import AuditEvent, OutboxMessage
+from survey.models._types import utcnow
+from survey.services import outbox
+from tests.factories import login_as, make_invitation, make_round, make_user
+
+
+@pytest.fixture
+def request_ctx(app, db_session):
+    with app.test_request_context():
+        yield
+
+
+@pytest.fixture
+def editor(db_session):
+    return make_user("editor")
+
+
+def fresh(message: OutboxMessage) -> OutboxMessage:
+    db.session.expire(message)
+    return db.session.get(OutboxMessage, message.id)
+
+
+def notices() -> list[OutboxMessage]:
+    return list(db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "failure_notice")))
+
+
+def test_queueing_in_one_transaction_makes_tasks_of_a_hundred_ids(request_ctx):
+    round_ = make_round()
+    messages = [outbox.queue(make_invitation(round_)[0], "invitation") for _ in range(101)]
+    pending = [args[0] for name, args, _ in db.session.info["survey_after_commit"] if name == "mail.send"]
+    assert [len(ids) for ids in pending] == [100, 1]
+    assert sorted(i for ids in pending for i in ids) == sorted(m.id for m in messages)
+    again = outbox.queue(messages[0].invitation, "invitation")
+    assert again.id == messages[0].id
+    assert sum(len(ids) for name, (ids,), _ in db.session.info["survey_after_commit"]) == 101
+
+
+def test_only_one_claim_wins_and_a_message_waiting_for_backoff_is_not_claimable(request_ctx):
+    message = outbox.add(make_invitation(make_round())[0], "invitation")
+    assert outbox.claim(message.id) is True
+    assert outbox.claim(message.id) is False
+    claimed = fresh(message)
+    assert (claimed.status, claimed.attempts) == ("sending", 1) and claimed.claimed_at is not None
+    later = outbox.add(make_invitation(make_round())[0], "invitation")
+    later.next_attempt_at = utcnow() + timedelta(minutes=5)
+    db.session.flush()
+    assert outbox.claim(later.id) is False
+    assert outbox.claim(later.id, utcnow() + timedelta(minutes=6)) is True
+
+
+def test_sent_records_the_text_and_the_invitation_date(request_ctx):
+    invitation, _ = make_invitation(make_round())
+    message = outbox.add(invitation, "invitation")
+    outbox.claim(message.id)
+    assert outbox.mark_sent(message.id, "Invitación", "Hola …")
+    sent = fresh(message)
+    assert (sent.status, sent.subject, sent.body_text) == ("sent", "Invitación", "Hola …")
+    db.session.refresh(invitation)
+    assert invitation.invited_at == sent.sent_at
+    assert outbox.mark_sent(message.id, "again", "again") is False
+
+
+def test_temporary_failures_back_off_then_fail_at_the_cap_and_tell_the_creator(app, request_ctx, editor):
+    app.config.update(SURVEY_MAIL_MAX_ATTEMPTS=3, SURVEY_MAIL_BACKOFF_BASE=10, SURVEY_MAIL_BACKOFF_MAX=15)
+    try:
+        invitation, _ = make_invitation(make_round(created_by=editor))
+        message = outbox.add(invitation, "reminder", 1)
+        delays, now = [], utcnow()
+        for _attempt in range(3):
+            assert outbox.claim(message.id, now)
+            failure = outbox.mark_failed(message.id, "451 busy", is_permanent=False, now=now)
+            if failure.retry_at:
+                delays.append((failure.retry_at - now).total_seconds())
+                now = failure.retry_at
+    finally:
+        for key in ("SURVEY_MAIL_MAX_ATTEMPTS", "SURVEY_MAIL_BACKOFF_BASE", "SURVEY_MAIL_BACKOFF_MAX"):
+            app.config.pop(key)
+    assert 5 <= delays[0] <= 10 and 7.5 <= delays[1] <= 15  # base*2^(n-1), capped, half of it random
+    assert failure.is_final
+    failed = fresh(message)
+    assert (failed.status, failed.attempts, failed.last_error) == ("failed", 3, "451 busy")
+    [notice] = notices()
+    assert (notice.to_addr, notice.seq, notice.invitation_id) == (editor.email, message.id, invitation.id)
+
+
+def test_a_permanent_failure_fails_at_once_and_a_failed_notice_makes_no_notice(request_ctx, editor):
+    invitation, _ = make_invitation(make_round(created_by=editor))
+    message = outbox.add(invitation, "invitation")
+    outbox.claim(message.id)
+    assert outbox.mark_failed(message.id, "550 no such user", is_permanent=True).is_final
+    assert fresh(message).status == "failed"
+    [notice] = notices()
+    outbox.claim(notice.id)
+    outbox.mark_failed(notice.id, "550 editor mailbox gone", is_permanent=True)
+    assert len(notices()) == 1
+
+
+def test_the_sweeper_requeues_lost_tasks_and_gives_up_on_stale_claims(request_ctx, editor):
+    round_ = make_round(created_by=editor)
+    now = utcnow()
+    lost = outbox.add(make_invitation(round_)[0], "invitation")
+    recent = outbox.add(make_invitation(round_)[0], "invitation")
+    stale = outbox.add(make_invitation(round_)[0], "invitation")
+    busy = outbox.add(make_invitation(round_)[0], "invitation")
+    lost.created_at = now - timedelta(minutes=10)
+    stale.status, stale.claimed_at, stale.attempts = "sending", now - timedelta(hours=1), 1
+    busy.status, busy.claimed_at, busy.attempts = "sending", now - timedelta(seconds=30), 1
+    db.session.flush()
+    report = outbox.sweep(now)
+    assert report.requeued == [lost.id] and report.abandoned == [stale.id]
+    assert fresh(lost).next_attempt_at == now  # touched: not requeued again by the next sweep
+    assert outbox.sweep(now + timedelta(seconds=1)).requeued == []
+    gone = fresh(stale)
+    assert gone.status == "failed" and gone.last_error.startswith(outbox.UNKNOWN_OUTCOME)
+    assert (fresh(busy).status, fresh(recent).status) == ("sending", "pending")
+    assert [n.seq for n in notices()] == [stale.id]
+
+
+def test_a_failed_message_is_retried_by_hand_once_and_audited(request_ctx, editor):
+    message = outbox.add(make_invitation(make_round(created_by=editor))[0], "invitation")
+    assert outbox.retry_by_hand(message) is False  # not failed
+    outbox.claim(message.id)
+    outbox.mark_failed(message.id, "550 no", is_permanent=True)
+    message = fresh(message)
+    assert outbox.retry_by_hand(message) is True
+    assert fresh(message).status == "pending"
+    outbox.claim(message.id)
+    outbox.mark_failed(message.id, "550 still no", is_permanent=True)
+    assert outbox.retry_by_hand(fresh(message)) is False
+    events = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "outbox.retry")).all()
+    assert [(e.object_id, e.details["kind"]) for e in events] == [(str(message.id), "invitation")]
+
+
+def test_editors_see_messages_per_round_and_retry_from_the_page(app, client, editor):
+    round_ = make_round(created_by=editor, title="Ronda de correos")
+    invitation, token = make_invitation(round_, email="ana@example.gob.pe")
+    message = outbox.add(invitation, "invitation")
+    outbox.claim(message.id)
+    outbox.mark_failed(message.id, "550 5.1.1 mailbox unknown", is_permanent=True)
+    db.session.expire_all()  # the services write with UPDATE statements; the view shares this session
+    login_as(client, editor)
+    page = client.get(f"/outbox/?round={round_.id}").get_data(as_text=True)
+    assert "Ronda de correos" in page and "ana@example.gob.pe" in page and "550 5.1.1 mailbox unknown" in page
+    page = client.get(f"/outbox/{message.id}").get_data(as_text=True)
+    assert "Invitación: Ronda de correos" in page and token in page  # embedded run: the link shows
+    response = client.post(f"/outbox/{message.id}/retry")
+    assert response.status_code == 302
+    assert fresh(message).status == "pending"
+    assert client.post(f"/outbox/{message.id}/retry").status_code == 302
+    assert "una sola vez" in client.get(f"/outbox/{message.id}").get_data(as_text=True)
+
+
+def test_with_a_mail_server_the_page_masks_the_link(app, client, editor):
+    invitation, token = make_invitation(make_round(created_by=editor))
+    message = outbox.add(invitation, "reminder", 1)
+    login_as(client, editor)
+    app.config["SURVEY_SMTP_HOST"] = "smtp.example.org"
+    try:
+        page = client.get(f"/outbox/{message.id}").get_data(as_text=True)
+    finally:
+        app.config["SURVEY_SMTP_HOST"] = None
+    assert token not in page and "/r/…/" in page
+
+
+def test_analysts_cannot_open_the_outbox(client, db_session):
+    login_as(client, make_user("analyst"))
+    assert client.get("/outbox/").status_code == 403
