@@ -175,6 +175,9 @@ def test_preview_in_both_languages_with_show_if(client, editor):
     assert 'data-showif-slot hidden>\n      <div class="question" id="q-oficina_nombre-block"' in page.text
     refreshed = client.post("/builder/demo/v1/preview", data={"tiene_oficina": "true"})
     assert 'data-showif-slot>\n      <div class="question" id="q-oficina_nombre-block"' in refreshed.text
+    # Answers are checked as officials' would be, with the same messages, and kept on the page.
+    checked = client.post("/builder/demo/v1/preview", data={"campanas": "-3", "tiene_oficina": "false"})
+    assert "El valor debe ser 0 o más." in checked.text and 'value="-3"' in checked.text
     english = client.get("/builder/demo/v1/preview?preview_lang=en")
     assert "Office?" in english.text and '<html lang="en">' in english.text
     # The preview language does not change the interface language of the next page.

@@ -26,14 +26,14 @@ LOGIN_LIMIT = "10 per 15 minutes"
 
 @bp.before_app_request
 def _forget_request_state() -> None:
-    """Start every request without a cached user, locale or login outcome.
+    """Start every request without a cached user, locale, CSRF token or login outcome.
 
-    Flask-Login and Flask-Babel cache them on ``g``, and ``g`` outlives the request when an
-    outer app context stays pushed (the test suite does that): a stale user would hide a
-    revocation, a stale locale a language switch.
+    Flask-Login, Flask-Babel and Flask-WTF cache them on ``g``, and ``g`` outlives the request
+    when an outer app context stays pushed (the test suite does that): a stale user would hide
+    a revocation, a stale locale a language switch, a stale token another session's token.
     """
-    g.pop("_login_user", None)
-    g.pop("_flask_babel", None)
+    for key in ("_login_user", "_flask_babel", "csrf_token"):
+        g.pop(key, None)
     g.login_failed = False
 
 

@@ -16,6 +16,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from flask_babel import gettext as _
+
 OPERATORS = {"=": "equals", "!=": "not_equals", "≠": "not_equals", ">": "gt", ">=": "gte", "≥": "gte",
              "<": "lt", "<=": "lte", "≤": "lte"}
 SYMBOLS = {"equals": "=", "not_equals": "!=", "gt": ">", "gte": ">=", "lt": "<", "lte": "<="}
@@ -37,7 +39,8 @@ def _tokens(text: str) -> list[tuple[str, str]]:
     while position < len(text):
         match = _TOKEN.match(text, position)
         if match is None or match.end() == position:
-            raise ConditionSyntaxError(f"carácter inesperado en la posición {position + 1}: {text[position]!r}")
+            raise ConditionSyntaxError(_("carácter inesperado en la posición %(n)d: %(char)s", n=position + 1,
+                                           char=text[position]))
         kind = match.lastgroup or "word"
         value = match.group(kind)
         if kind == "str":
@@ -60,7 +63,7 @@ class _Parser:
     def take(self) -> tuple[str, str]:
         token = self.peek()
         if token is None:
-            raise ConditionSyntaxError("la condición termina antes de tiempo")
+            raise ConditionSyntaxError(_("la condición termina antes de tiempo"))
         self.position += 1
         return token
 
@@ -71,12 +74,12 @@ class _Parser:
     def expect(self, symbol: str) -> None:
         token = self.take()
         if token != ("op", symbol):
-            raise ConditionSyntaxError(f"se esperaba {symbol!r} y se encontró {token[1]!r}")
+            raise ConditionSyntaxError(_("se esperaba «%(want)s» y se encontró «%(got)s»", want=symbol, got=token[1]))
 
     def parse(self) -> dict:
         result = self.expr()
         if self.peek() is not None:
-            raise ConditionSyntaxError(f"sobra texto desde {self.peek()[1]!r}")
+            raise ConditionSyntaxError(_("sobra texto desde «%(text)s»", text=self.peek()[1]))
         return result
 
     def expr(self) -> dict:
@@ -112,7 +115,7 @@ class _Parser:
     def leaf(self) -> dict:
         kind, key = self.take()
         if kind != "word":
-            raise ConditionSyntaxError(f"se esperaba la clave de una pregunta y se encontró {key!r}")
+            raise ConditionSyntaxError(_("se esperaba la clave de una pregunta y se encontró «%(got)s»", got=key))
         target = self.targets.get(key)
         if self.is_word(_IN):
             self.take()
@@ -128,14 +131,14 @@ class _Parser:
             return {"question": key, "selected": coerce(self.value(), target)}
         kind, symbol = self.take()
         if kind != "op" or symbol not in OPERATORS:
-            raise ConditionSyntaxError(f"después de {key!r} se esperaba un operador (=, !=, >, >=, <, <=, en, "
-                                       f"incluye) y se encontró {symbol!r}")
+            raise ConditionSyntaxError(_("después de «%(key)s» se esperaba una comparación (=, !=, >, >=, <, <=, "
+                                         "en, incluye) y se encontró «%(got)s»", key=key, got=symbol))
         return {"question": key, OPERATORS[symbol]: coerce(self.value(), target)}
 
     def value(self) -> str:
         kind, value = self.take()
         if kind == "op":
-            raise ConditionSyntaxError(f"se esperaba un valor y se encontró {value!r}")
+            raise ConditionSyntaxError(_("se esperaba un valor y se encontró «%(got)s»", got=value))
         return value
 
 

@@ -10,7 +10,7 @@ from survey.auth import roles_required
 from survey.builder.blueprint import EDIT, READ, bp, current_staff, questionnaire_or_404, version_or_404
 from survey.extensions import db
 from survey.i18n import current_language
-from survey.services import audit
+from survey.services import answer_messages, audit
 from survey.services import questionnaires as qs
 
 
@@ -29,20 +29,30 @@ def preview(key: str, number: int):
     if lang not in ("es", "en"):
         lang = current_language()
     q = version.load()
-    answers: dict = {}
-    errors: dict[str, list[str]] = {}
-    if request.method == "POST":
-        form = request.form.to_dict(flat=False)
-        for section in q.sections:
-            parsed, problems = questionnaires.parse_form(q, section.key, form)
-            answers.update(parsed)
-            for problem in problems:
-                errors.setdefault(problem.key, []).append(problem.message)
-    visible = questionnaires.visible_keys(q, answers)
     # The whole page, buttons and messages included, in the language officials would use.
     with flask_babel.force_locale(lang):
+        answers, errors = _preview_answers(q, lang) if request.method == "POST" else ({}, {})
         return render_template("builder/preview.html", questionnaire=questionnaire, version=version, q=q,
-                               lang=lang, answers=answers, errors=errors, visible=visible)
+                               lang=lang, answers=answers, errors=errors,
+                               visible=questionnaires.visible_keys(q, answers))
+
+
+def _preview_answers(q: questionnaires.Questionnaire, lang: str) -> tuple[dict, dict[str, list[str]]]:
+    """The answers typed in the preview and the messages officials would get for them (nothing required yet)."""
+    form = request.form.to_dict(flat=False)
+    answers: dict = {}
+    found = []
+    for section in q.sections:
+        parsed, problems = questionnaires.parse_form(q, section.key, form)
+        answers.update(parsed)
+        found.extend(problems)
+    check = questionnaires.check_answers(q, answers, require_complete=False)
+    errors: dict[str, list[str]] = {}
+    for error in [*found, *check.errors, *check.warnings]:
+        text = answer_messages.message(q, error, lang)
+        if text not in errors.get(error.key, []):
+            errors.setdefault(error.key, []).append(text)
+    return answers, errors
 
 
 @bp.post("/<key>/versions")

@@ -10,7 +10,8 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from survey.services import rounds as round_service
 
-DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
+#: what browsers send for datetime-local (with seconds when a step is set); the first renders
+DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
 
 
 class RoundForm(FlaskForm):
@@ -22,8 +23,8 @@ class RoundForm(FlaskForm):
         description=_l("Se muestra a los funcionarios en la página de bienvenida."),
     )
     version = SelectField(_l("Versión publicada del cuestionario"), coerce=int, validators=[InputRequired()])
-    opens_at = DateTimeLocalField(_l("Apertura (hora de Lima)"), format=DATETIME_FORMAT, validators=[InputRequired()])
-    closes_at = DateTimeLocalField(_l("Cierre (hora de Lima)"), format=DATETIME_FORMAT, validators=[InputRequired()])
+    opens_at = DateTimeLocalField(_l("Apertura (hora de Lima)"), format=DATETIME_FORMATS, validators=[InputRequired()])
+    closes_at = DateTimeLocalField(_l("Cierre (hora de Lima)"), format=DATETIME_FORMATS, validators=[InputRequired()])
     estimated_minutes = IntegerField(_l("Minutos que toma responder"), default=30,
                                      validators=[InputRequired(), NumberRange(1, 600)])
     allow_edit_after_submit = BooleanField(_l("Permitir cambiar las respuestas tras enviarlas, hasta el cierre"))

@@ -11,6 +11,9 @@
 
   var DELAY_MS = 2000;
 
+  // With scripts on, showif.js hides what does not apply: the "shown if" notes are for pages without them.
+  document.documentElement.classList.add("has-respond-js");
+
   function submitOnce(form) {
     form.addEventListener("submit", function (event) {
       if (form.getAttribute("data-sent")) { event.preventDefault(); return; }
@@ -95,7 +98,7 @@
         el.value = wanted.length ? wanted[0] : "";
       }
     });
-    if (window.surveyShowIf) { window.surveyShowIf.update(); }
+    if (window.surveyShowIf) { window.surveyShowIf.update(this.form); }
     this.say("restored");
     this.changed();
   };

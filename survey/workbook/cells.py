@@ -26,6 +26,8 @@ MAX_CELL_CHARS = 32767
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n", "\0")
 #: XML 1.0 forbids these control characters; lone surrogates cannot be encoded at all
 ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+#: exact types written as they are
+_PLAIN = frozenset({int, float, bool, type(None)})
 BOLD = Font(bold=True)
 WRAP = Alignment(wrap_text=True, vertical="top")
 PERCENT = "0.0%"
@@ -146,7 +148,8 @@ class Sheet:
     def append(self, values: Sequence[Any]) -> int:
         """Append one row of raw values (made safe here); return its 1-based row number."""
         make = self.cell
-        return self.append_cells([make(value) for value in values])
+        # Numbers and empty cells (most of a response row) need no check: skip the call.
+        return self.append_cells([value if type(value) in _PLAIN else make(value) for value in values])
 
     def append_cells(self, values: list[Any]) -> int:
         """Append a row already made safe (cells or plain values); return its row number."""

@@ -237,13 +237,7 @@ def test_answering_without_javascript(browser, live_server, live_app):
     page.get_by_role("button", name="Guardar y continuar").click()
     expect(page.locator(".error-summary")).to_be_visible()
     for section, form in pnat_pages().items():
-        for name, values in form.items():
-            field = page.locator(f'[name="{name}"]').first
-            if field.get_attribute("type") in ("radio", "checkbox"):
-                for value in values:
-                    page.check(f'[name="{name}"][value="{value}"]')
-            else:
-                field.fill(values[0])
+        fill(page, form)
         page.get_by_role("button", name=re.compile("^Guardar y (continuar|revisar)$")).click()
         assert page.locator(".error-summary").count() == 0, section
     page.get_by_role("button", name="Enviar respuestas").click()

@@ -1,0 +1,181 @@
+"""Fault tests with real processes: a Celery worker on Redis (DB 5), beat with the redbeat
+lock, and an aiosmtpd server counting every message it receives by Message-ID.
+
+Whatever fails, each message reaches the server once: a worker SIGKILLed mid-batch, the
+mail server down then back, the broker's queue lost, a redelivery while a slow send is
+still running, two beat processes at once.
+"""
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from survey.extensions import db
+from survey.models import OutboxMessage
+from survey.models._types import utcnow
+from survey.services import outbox
+from tests.factories import make_invitation, make_round, make_user, publish_document
+from tests.workers.harness import running, wait_until, worker_args
+
+pytestmark = pytest.mark.slow
+
+#: unacked tasks come back after 2 s, checked every second
+QUICK_REDELIVERY = {"broker_transport_options": {
+    "visibility_timeout": 2, "unacked_restore_interval": 1, "unacked_restore_throttle": 1}}
+NO_REMINDERS = {"max_count": 0}
+
+
+def make_round_for(stack, *, invitations: int, kind: str | None = "invitation", policy=None, invited_days_ago=None):
+    """A round of *invitations* officials; returns (outbox ids of *kind*, invitation ids, editor e-mail)."""
+    with stack.app.app_context():
+        version = stack.__dict__.get("version_id")
+        if version is None:
+            version = publish_document()
+            stack.version_id = version.id
+        else:
+            from survey.models import QuestionnaireVersion
+
+            version = db.session.get(QuestionnaireVersion, version)
+        editor = make_user("editor")
+        round_ = make_round(version, created_by=editor, reminder_policy=policy or NO_REMINDERS,
+                            closes_at=utcnow() + timedelta(days=6))
+        message_ids, invitation_ids = [], []
+        for _ in range(invitations):
+            invitation, _token = make_invitation(round_)
+            if invited_days_ago is not None:
+                invitation.invited_at = utcnow() - timedelta(days=invited_days_ago)
+            invitation_ids.append(invitation.id)
+            if kind:
+                message_ids.append(outbox.add(invitation, kind).id)
+        db.session.commit()
+        result = (message_ids, invitation_ids, editor.email)
+        db.session.remove()
+        return result
+
+
+def send_task(stack, message_ids) -> str:
+    with stack.app.app_context():
+        return stack.app.extensions["celery"].send_task("mail.send", args=[message_ids]).id
+
+
+def rows(stack, **where) -> list[OutboxMessage]:
+    with stack.app.app_context():
+        query = select(OutboxMessage).order_by(OutboxMessage.id)
+        for key, value in where.items():
+            column = getattr(OutboxMessage, key)
+            query = query.where(column.in_(value) if isinstance(value, (list, tuple, set)) else column == value)
+        found = list(db.session.scalars(query))
+        db.session.expunge_all()
+        db.session.remove()
+        return found
+
+
+def settled(stack, message_ids):
+    found = rows(stack, id=message_ids)
+    return found if all(m.status in ("sent", "failed") for m in found) else None
+
+
+def test_a_worker_killed_mid_batch_then_restarted_sends_every_message_once(stack, sink_server):
+    sink = sink_server.sink
+    message_ids, _invitations, editor_email = make_round_for(stack, invitations=20)
+    base = sum(sink.received.values())
+    killed = threading.Event()
+    with running(stack, *worker_args("kill1"), name="kill1", celery=QUICK_REDELIVERY) as worker:
+        def kill_on_eighth(count):
+            # The 8th message has arrived; the worker waits for our "250": it dies right there,
+            # the worst moment (the server has the message, the database says 'sending').
+            if count == base + 8 and not killed.is_set():
+                worker.kill()
+                killed.set()
+
+        sink.on_message = kill_on_eighth
+        try:
+            send_task(stack, message_ids)
+            wait_until(killed.is_set, timeout=30, message="the kill")
+            worker.proc.wait(10)
+        finally:
+            sink.on_message = None
+    with running(stack, *worker_args("kill2", "-B"), name="kill2", celery=QUICK_REDELIVERY):
+        final = wait_until(lambda: settled(stack, message_ids), timeout=40, message="every message settled")
+        wait_until(lambda: [n for n in rows(stack, kind="failure_notice", to_addr=editor_email) if n.status == "sent"],
+                   timeout=20, message="the failure notice")
+    assert set(sink.count_for(message_ids).values()) == {1}
+    failed = [m for m in final if m.status == "failed"]
+    assert len(failed) == 1 and failed[0].id == message_ids[7]
+    assert failed[0].last_error.startswith(outbox.UNKNOWN_OUTCOME)
+    assert all(m.attempts == 1 for m in final)
+    [notice] = rows(stack, kind="failure_notice", to_addr=editor_email)
+    assert notice.seq == failed[0].id and sink.count_for([notice.id]) == {notice.id: 1}
+
+
+def test_mail_server_down_then_back_sends_each_once_with_the_retries_recorded(stack, sink_server):
+    message_ids, _invitations, _editor = make_round_for(stack, invitations=5)
+    sink_server.stop()
+    try:
+        with running(stack, *worker_args("smtp"), name="smtp"):
+            send_task(stack, message_ids)
+            wait_until(lambda: all(m.attempts >= 2 for m in rows(stack, id=message_ids)), timeout=30,
+                       message="two failed attempts each")
+            assert all(m.status == "pending" and "cannot open an SMTP session" in m.last_error
+                       for m in rows(stack, id=message_ids))
+            sink_server.start()
+            final = wait_until(lambda: settled(stack, message_ids), timeout=30, message="all sent")
+    finally:
+        if sink_server.controller is None:
+            sink_server.start()
+    assert {m.status for m in final} == {"sent"} and all(m.attempts >= 2 for m in final)
+    assert set(sink_server.sink.count_for(message_ids).values()) == {1}
+
+
+def test_queued_tasks_lost_with_the_broker_are_sent_by_the_sweeper_once(stack, sink_server, redis_db):
+    message_ids, _invitations, _editor = make_round_for(stack, invitations=12)
+    send_task(stack, message_ids[:6])
+    send_task(stack, message_ids[6:])
+    assert redis_db.llen("celery") == 2
+    redis_db.flushdb()  # what a Redis restart without persistence does to the queue
+    with running(stack, *worker_args("swept", "-B"), name="swept"):
+        final = wait_until(lambda: settled(stack, message_ids), timeout=40, message="all sent")
+    assert {m.status for m in final} == {"sent"}
+    assert set(sink_server.sink.count_for(message_ids).values()) == {1}
+
+
+def test_a_redelivery_during_a_slow_send_sends_nothing_twice(stack, sink_server):
+    message_ids, _invitations, _editor = make_round_for(stack, invitations=5)
+    sink_server.sink.delay = 1.5
+    fast_redelivery = {"broker_transport_options": {
+        "visibility_timeout": 1, "unacked_restore_interval": 1, "unacked_restore_throttle": 1}}
+    try:
+        with running(stack, *worker_args("slow", concurrency=2), name="slow", celery=fast_redelivery) as worker:
+            task_id = send_task(stack, message_ids)
+            final = wait_until(lambda: settled(stack, message_ids), timeout=40, message="all sent")
+            log = worker.text()
+    finally:
+        sink_server.sink.delay = 0.0
+    assert log.count(f"mail.send[{task_id}] received") >= 2  # the broker did hand the task out again
+    assert {m.status for m in final} == {"sent"}
+    assert set(sink_server.sink.count_for(message_ids).values()) == {1}
+
+
+def test_two_beats_at_once_send_each_reminder_once(stack, sink_server):
+    policy = {"days_before_close": [7], "interval_days": None, "max_count": 1, "quiet_start": "00:00",
+              "quiet_end": "00:00", "escalate_after": None, "escalate_to": None}
+    _none, invitation_ids, _editor = make_round_for(stack, invitations=8, kind=None, policy=policy,
+                                                    invited_days_ago=20)
+    with running(stack, *worker_args("beats", concurrency=2), name="beats"), \
+            running(stack, "beat", "-l", "INFO", name="beat1", ready="beat: Starting") as beat1, \
+            running(stack, "beat", "-l", "INFO", name="beat2", ready="beat: Starting") as beat2:
+        reminders = wait_until(
+            lambda: [m for m in rows(stack, invitation_id=invitation_ids, kind="reminder")
+                     if m.status == "sent"] if len(rows(stack, invitation_id=invitation_ids, status="sent")) == 8
+            else None, timeout=30, message="eight reminders sent")
+        wait_until(lambda: max(beat1.text().count("Sending due task reminders-dispatch"),
+                               beat2.text().count("Sending due task reminders-dispatch")) >= 4,
+                   timeout=15, message="a few more dispatch periods")
+        logs = (beat1.text(), beat2.text())
+    assert len(reminders) == 8 and {m.seq for m in reminders} == {1}
+    assert set(sink_server.sink.count_for([m.id for m in reminders]).values()) == {1}
+    dispatches = sorted(log.count("Sending due task reminders-dispatch") for log in logs)
+    assert dispatches[0] == 0 and dispatches[1] >= 4  # the redbeat lock kept the second beat waiting
