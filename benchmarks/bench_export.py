@@ -23,7 +23,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -121,7 +121,11 @@ def generate(url: str, instance: str, n: int, seed: int = 7) -> int:
     from survey.extensions import db
     from survey.models import Answer, Invitation, Response, ResponseRevision, Round
     from survey.services import questionnaires as qs
-    from survey.services.reference import load_reference, match_institution, match_region
+    from survey.services.reference import (
+        load_reference,
+        match_institution,
+        match_region,
+    )
     from survey.services.responses import answer_rows
 
     app = make_app(url, instance)
@@ -131,7 +135,7 @@ def generate(url: str, instance: str, n: int, seed: int = 7) -> int:
         db.create_all()
         load_reference()
         version = qs.publish(qs.import_document(document()).questionnaire)
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         round_ = Round(title=f"Benchmark {n}", questionnaire=version.questionnaire, version=version,
                        opens_at=now - timedelta(days=30), closes_at=now + timedelta(days=30), status="open")
         db.session.add(round_)
@@ -144,7 +148,7 @@ def generate(url: str, instance: str, n: int, seed: int = 7) -> int:
         for start in range(0, n, batch):
             ids = range(start + 1, min(n, start + batch) + 1)
             submitted = now - timedelta(days=1)
-            db.session.execute(insert(Invitation), [
+            db.session.execute(insert(Invitation.__table__), [
                 {"id": i, "round_id": round_id, "name": f"Funcionario {i}", "email": f"f{i}@example.gob.pe",
                  "institution_id": rng.choice(institutions), "region_id": rng.choice(regions),
                  "position": "Especialista", "language": "es", "token_nonce": f"{i}", "token_hash": f"{i:064x}",
@@ -161,9 +165,9 @@ def generate(url: str, instance: str, n: int, seed: int = 7) -> int:
                 revisions.append({"response_id": i, "number": 1, "version_id": version_id, "answers": given,
                                   "submitted_at": submitted})
                 answers += answer_rows(q, SimpleNamespace(id=i, round_id=round_id), given)
-            db.session.execute(insert(Response), responses)
-            db.session.execute(insert(ResponseRevision), revisions)
-            db.session.execute(insert(Answer), answers)
+            db.session.execute(insert(Response.__table__), responses)
+            db.session.execute(insert(ResponseRevision.__table__), revisions)
+            db.session.execute(insert(Answer.__table__), answers)
             db.session.commit()
         return round_id
 
@@ -188,35 +192,38 @@ def run_build(url: str, instance: str, round_id: int, out: str) -> dict:
             "rows": result.rows, "shapes": result.shapes, "size_mb": os.path.getsize(out) / 1e6}
 
 
-def run_raw(shapes: list[tuple[str, int, int]], out: str) -> dict:
-    """Write the same sheets (rows × columns) with plain values of mixed types, raw write-only."""
+def sample_rows(path: str) -> dict[str, list[list]]:
+    """The header and first data row of every sheet of the built workbook (read-only, stops early)."""
+    from openpyxl import load_workbook
+
+    wb = load_workbook(path, read_only=True)
+    samples = {ws.title: [list(row) for row in ws.iter_rows(max_row=2, values_only=True)] for ws in wb.worksheets}
+    wb.close()
+    return samples
+
+
+def run_raw(shapes: list[tuple[str, int, int]], samples: dict[str, list[list]], out: str) -> dict:
+    """Write the same sheets with raw write-only: same rows, columns and value types per column.
+
+    Each sheet gets its header row, then its first data row repeated (string lengths, numbers
+    and dates as in the real workbook); only the cell count and the types matter to the writer.
+    """
     from openpyxl import Workbook
-
-    pool = [f"{w} {i}" for i, w in enumerate(WORDS * 7)]
-    day = date(2024, 1, 1)
-
-    def value(r: int, c: int):
-        kind = c % 5
-        if kind == 0:
-            return r * 7 + c
-        if kind == 1:
-            return pool[(r + c) % len(pool)]
-        if kind == 2:
-            return (r * 31 + c) % 2
-        if kind == 3:
-            return day
-        return (r % 1000) * 1.25
 
     reset_peak()
     started = time.perf_counter()
     wb = Workbook(write_only=True)
+    cells = 0
     for title, rows, cols in shapes:
         ws = wb.create_sheet(title)
-        for r in range(rows):
-            ws.append([value(r, c) for c in range(cols)])
+        sample = samples.get(title) or [[]]
+        header, body = sample[0], sample[-1]
+        for index in range(rows):
+            ws.append(header if index == 0 else body)
+        cells += cols * rows
     wb.save(out)
     seconds = time.perf_counter() - started
-    return {"seconds": seconds, "peak_mib": peak_rss_mib(), "cells": sum(r * c for _, r, c in shapes)}
+    return {"seconds": seconds, "peak_mib": peak_rss_mib(), "cells": cells}
 
 
 def child(args: argparse.Namespace) -> None:
@@ -225,7 +232,9 @@ def child(args: argparse.Namespace) -> None:
     elif args.child == "build":
         print(json.dumps(run_build(args.url, args.instance, args.round_id, args.out)))
     else:
-        print(json.dumps(run_raw(json.loads(Path(args.shapes).read_text()), args.out)))
+        given = json.loads(Path(args.shapes).read_text(),
+                           object_hook=lambda d: datetime.fromisoformat(d["datetime"]) if "datetime" in d else d)
+        print(json.dumps(run_raw(given["shapes"], given["samples"], args.out)))
 
 
 def call(*argv: str) -> dict:
@@ -260,7 +269,8 @@ def main() -> None:
         built = call("--child", "build", "--url", url, "--instance", instance, "--round-id", str(round_id),
                      "--out", str(product))
         shapes_file = work / f"shapes-{n}.json"
-        shapes_file.write_text(json.dumps(built["shapes"]))
+        shapes_file.write_text(json.dumps({"shapes": built["shapes"], "samples": sample_rows(str(product))},
+                                          default=lambda value: {"datetime": value.isoformat()}))
         raw = call("--child", "raw", "--shapes", str(shapes_file), "--out", str(work / f"raw-{n}.xlsx"))
         row = {"responses": n, "backend": "postgresql" if args.pg else "sqlite", "generate_s": round(generated, 1),
                "cells": raw["cells"], "build_s": round(built["seconds"], 1), "build_peak_mib": round(built["peak_mib"]),

@@ -211,3 +211,12 @@ def use_fast_password_hashing(monkeypatch):
     monkeypatch.setattr(passwords, "_hasher", cheaper)
     monkeypatch.setattr(passwords, "_DUMMY_HASH", cheaper.hash("not a real password, only for timing"))
     return original
+
+
+def make_staff(role: str = "editor", email: str | None = None) -> User:
+    """A staff account with no usable password, for tests that log in with login_as (skips the slow hash)."""
+    user = User(email=email or f"staff{next(_seq)}@example.org", role=role, name=f"{role} tester",
+                password_hash="!no-password")
+    db.session.add(user)
+    db.session.flush()
+    return user

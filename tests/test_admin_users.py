@@ -30,7 +30,8 @@ def admin(client, db_session):
 
 
 def last_event(db_session, action: str) -> AuditEvent:
-    return db_session.scalars(select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id.desc())).first()
+    query = select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id.desc())
+    return db_session.scalars(query).first()
 
 
 def user_count(db_session) -> int:
@@ -72,6 +73,7 @@ def test_admin_creates_an_account_that_can_log_in(app, client, admin, db_session
         admin.email, admin.id, "user", str(user.id), "192.0.2.7")
     assert event.details == {"role": "editor"}
     assert NEW_PASSWORD not in str(event.details)
+    assert user.has_temporary_password
     assert login_through_form(app.test_client(), user.email, NEW_PASSWORD).status_code == 302
 
 
@@ -119,11 +121,16 @@ def test_admin_changes_a_role_and_the_old_session_ends(app, client, admin, db_se
     assert db_session.scalar(select(func.count(AuditEvent.id)).where(AuditEvent.action == "user.role")) == 1
 
 
-def test_admin_cannot_demote_or_deactivate_themselves(client, admin, db_session):
+def test_admin_cannot_demote_deactivate_or_reset_themselves(client, admin, db_session):
     demote = client.post(f"/admin/users/{admin.id}/role", data={"role": "editor"})
     assert demote.status_code == 400
     assert "No puede quitarse a sí mismo el rol de administrador." in demote.text
     assert admin.role == "admin"
+
+    own_password = client.post(f"/admin/users/{admin.id}/password",
+                               data={"password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
+    assert own_password.status_code == 400 and "use «Mi contraseña»" in own_password.text
+    assert not admin.has_temporary_password
 
     deactivate = client.post(f"/admin/users/{admin.id}/deactivate", follow_redirects=True)
     assert "No puede desactivar su propia cuenta." in deactivate.text
@@ -164,6 +171,7 @@ def test_admin_sets_a_temporary_password(app, client, admin, db_session):
     client.post(f"/admin/users/{editor.id}/password", data={"password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
 
     assert editor.session_version == version + 1
+    assert editor.has_temporary_password
     event = last_event(db_session, "user.password")
     assert event.details == {"by": "admin"} and event.actor == admin.email
     assert NEW_PASSWORD not in str(event.details)

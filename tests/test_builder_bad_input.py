@@ -11,14 +11,14 @@ from sqlalchemy import func, select
 from survey.extensions import db
 from survey.models import Questionnaire, QuestionnaireVersion
 from survey.services import questionnaires as qs
-from tests.factories import login_as, make_draft, make_user, reference_document
+from tests.factories import login_as, make_draft, make_staff, reference_document
 
 PAYLOAD = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 
 
 @pytest.fixture
 def editor(client):
-    user = make_user("editor")
+    user = make_staff("editor")
     login_as(client, user)
     return user
 
@@ -183,3 +183,21 @@ def test_export_then_import_through_the_browser_round_trips(client, editor, fmt)
     questionnaire = qs.get(version.questionnaire.key)
     assert questionnaire.draft.number == 2
     assert questionnaire.draft.fingerprint == questionnaire.latest_published.fingerprint
+
+
+def test_import_errors_quote_hostile_content_as_text(client, editor):
+    document = reference_document()
+    document["key"] = PAYLOAD
+    document["sections"][0]["questions"][0]["type"] = PAYLOAD
+    response = _upload(client, "hostil.json", json.dumps(document).encode())
+    assert response.status_code == 422 and "<script>alert" not in response.text and "&lt;script&gt;" in response.text
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "survey"
+    sheet.append(["type", "name", "label::Spanish (es)"])
+    sheet.append([PAYLOAD, PAYLOAD, PAYLOAD])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    response = _upload(client, "<b>hostil</b>.xlsx", buffer.getvalue())
+    assert response.status_code == 422 and "fila 2" in response.text, response.location
+    assert "<script>alert" not in response.text and "<b>hostil" not in response.text

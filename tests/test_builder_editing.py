@@ -60,6 +60,18 @@ def test_reorder_needs_every_key_exactly_once():
         editing.reorder(document, [("perfil", ["tiene_oficina"]), ("prevencion", ["campanas"])])
 
 
+def test_renaming_a_question_carries_its_references_along():
+    document = builder_document()
+    document["sections"][1]["questions"][0]["show_if"] = {"any": [
+        {"question": "tiene_oficina", "equals": True}, {"not": {"question": "tiene_oficina", "equals": False}}]}
+    question = {**document["sections"][0]["questions"][0], "key": "oficina"}
+    renamed = editing.replace_question(document, "tiene_oficina", question)
+    assert editing.check(renamed) == []
+    assert renamed["sections"][0]["questions"][1]["show_if"] == {"question": "oficina", "equals": True}
+    assert renamed["sections"][1]["questions"][0]["show_if"]["any"][1] == {
+        "not": {"question": "oficina", "equals": False}}
+
+
 def test_deleting_a_show_if_target_is_reported_on_the_dependent_question():
     problems = editing.check(editing.delete_question(builder_document(), "tiene_oficina"))
     assert [(p.code, "oficina_nombre" in p.place) for p in problems] == [("unknown_question", True)]

@@ -7,12 +7,12 @@ from sqlalchemy import select
 from survey.extensions import db
 from survey.models import AuditEvent
 from survey.services import questionnaires as qs
-from tests.factories import builder_document, login_as, make_draft, make_user
+from tests.factories import builder_document, login_as, make_draft, make_staff
 
 
 @pytest.fixture
 def editor(client):
-    user = make_user("editor")
+    user = make_staff("editor")
     login_as(client, user)
     return user
 
@@ -269,7 +269,7 @@ CHANGES = [
 def test_an_analyst_reads_everything_and_changes_nothing(client):
     make_draft()
     fingerprint = qs.get("demo").draft.fingerprint
-    login_as(client, make_user("analyst"))
+    login_as(client, make_staff("analyst"))
     for url in ("/builder/", "/builder/demo", "/builder/demo/history", "/builder/demo/v1/preview",
                 "/builder/demo/v1/export.json"):
         assert client.get(url).status_code == 200, url

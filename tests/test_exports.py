@@ -14,8 +14,15 @@ from survey.extensions import db
 from survey.models import AuditEvent, Export
 from survey.models._types import utcnow
 from survey.services import exports as export_service
-from tests.factories import (export_document, login_as, make_invitation, make_response, make_round, make_user,
-                             publish_document)
+from tests.factories import (
+    export_document,
+    login_as,
+    make_invitation,
+    make_response,
+    make_round,
+    make_user,
+    publish_document,
+)
 from workers.exports import build_export
 
 

@@ -9,7 +9,9 @@ import pytest
 from sqlalchemy import func, select
 
 from survey import tokens
+from survey.extensions import db
 from survey.models import AuditEvent, Invitation, OutboxMessage
+from survey.models._types import utcnow
 from survey.services import invitations as invitation_service
 from survey.services.official_list import OfficialRow, parse
 from tests.factories import login_as, make_invitation, make_round, make_user
@@ -30,6 +32,11 @@ def row(n: int, name="Ana Quispe", email=None, institution="MININTER", region="C
 
 def invitation_count(round_) -> int:
     return Invitation.query.filter_by(round_id=round_.id).count()
+
+
+def mark_sent(message: OutboxMessage) -> None:
+    message.status, message.sent_at = "sent", utcnow()
+    db.session.flush()
 
 
 def messages_of(invitation) -> list[OutboxMessage]:
@@ -172,14 +179,26 @@ def test_reissuing_kills_the_old_link_and_sends_the_new_one(request_ctx):
     from survey.services import rounds as round_service
 
     round_service.open_round(round_)
+    mark_sent(messages_of(invitation)[0])
     invitation_service.reissue(invitation)
     new_token = tokens.token_for(invitation)
     assert tokens.find(first_token) is None
     assert tokens.find(new_token) is invitation
     assert [m.seq for m in messages_of(invitation)] == [0, 1]
+    mark_sent(messages_of(invitation)[1])
     invitation_service.reissue(invitation)
     assert [m.seq for m in messages_of(invitation)] == [0, 1, 2]
     assert AuditEvent.query.filter_by(action="invitation.reissue", object_id=str(invitation.id)).count() == 2
+
+
+def test_a_double_click_on_new_link_sends_one_mail(request_ctx):
+    round_ = make_round(status="open")
+    invitation, _ = make_invitation(round_)
+    invitation_service.reissue(invitation)
+    invitation_service.reissue(invitation)
+    # the waiting e-mail is rendered at send time, with the newest link
+    assert [m.seq for m in messages_of(invitation)] == [0]
+    assert tokens.find(tokens.token_for(invitation)) is invitation
 
 
 def test_reissuing_before_opening_sends_nothing_until_the_round_opens(request_ctx):
@@ -224,6 +243,9 @@ def test_upload_report_then_confirm(client, db_session):
     assert names == ["Ana Quispe", "José Núñez"]
     assert OutboxMessage.query.filter_by(round_id=round_.id, kind="invitation").count() == 2
     assert client.get(report_url).status_code == 404  # the upload is forgotten once saved
+    again = client.post(report_url, data={"skip_invalid": "1"}, follow_redirects=True)  # a double click
+    assert "Esta lista ya se guardó o caducó" in again.get_data(as_text=True)
+    assert invitation_count(round_) == 2
 
 
 def test_a_clean_upload_is_saved_whole_on_confirm(client, db_session):
@@ -264,7 +286,7 @@ def test_an_upload_is_visible_only_to_who_made_it(client, db_session):
     location = upload(client, round_, (HEADER + "Ana,ana@gob.pe,PNP,Puno,,\n").encode()).location
     login_as(client, make_user("editor"))
     assert client.get(location).status_code == 404
-    assert client.post(location).status_code == 404
+    assert client.post(location).status_code == 302 and invitation_count(round_) == 0
     assert client.get(f"/rounds/{round_.id}/invitations/import/..%2F..%2Fsecret_key").status_code == 404
 
 

@@ -87,3 +87,13 @@ def test_a_list_too_long_is_refused(request_ctx):
     lines = ["name,email,institution,region"] + [f"N{i},n{i}@x.pe,pnp,cusco" for i in range(5001)]
     with pytest.raises(ListError, match="más de 5000 filas"):
         parse("big.csv", "\n".join(lines).encode())
+
+
+def test_row_numbers_are_the_sheets_own_even_after_blank_rows_and_columns(request_ctx):
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet["B3"], sheet["C3"], sheet["D3"], sheet["E3"] = "Nombre", "Correo", "Institución", "Región"
+    sheet["B5"], sheet["C5"], sheet["D5"], sheet["E5"] = "Ana", "ana@x.pe", "PNP", "Cusco"
+    out = io.BytesIO()
+    workbook.save(out)
+    assert parse("lista.xlsx", out.getvalue()) == [OfficialRow(5, "Ana", "ana@x.pe", "PNP", "Cusco")]

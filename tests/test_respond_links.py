@@ -76,13 +76,17 @@ def test_pages_keep_the_link_private(client, link):
         assert "<script>" not in html and " style=" not in html and "onclick" not in html
 
 
-def test_the_token_is_never_logged(client, link, caplog):
+def test_the_token_is_never_logged(app, client, link, caplog):
     _, token = link
     caplog.set_level(logging.DEBUG)
     client.get(f"/r/{token}/")
     client.post(f"/r/{token}/s/profile", data=pnat_pages()["profile"])
     client.get(f"/r/{token}x/")
+    # Flask logs the path of a failed request, servers log request lines: both are redacted.
+    app.logger.error("Exception on /r/%s/submit [POST]", token)
+    logging.getLogger("werkzeug").info('127.0.0.1 - - "GET /r/%s/ HTTP/1.1" 200 -', token)
     assert caplog.records and not any(token in record.getMessage() for record in caplog.records)
+    assert "/r/<token>/submit" in caplog.text
 
 
 @pytest.mark.usefixtures("csrf_enabled")
@@ -177,3 +181,18 @@ def test_forwarding_errors_are_shown_next_to_the_field(client, link):
     assert response.status_code == 200 and 'class="error-summary"' in page
     assert "Escriba el nombre de su colega" in page
     assert invitation.status != "revoked"
+
+
+def test_autosave_is_refused_after_the_close(client, link):
+    invitation, token = link
+    invitation.round.status = "closed"
+    db.session.commit()
+    response = client.post(f"/r/{token}/autosave", data={"_section": "profile", "region": "puno"})
+    assert response.status_code == 409 and response.json == {"ok": False, "error": "closed"}
+    assert invitation.response is None
+
+
+@pytest.mark.usefixtures("csrf_enabled")
+def test_an_expired_csrf_token_on_a_missing_section_is_a_plain_404(client, link):
+    _, token = link
+    assert client.post(f"/r/{token}/s/nope", data={"region": "puno"}).status_code == 404

@@ -6,8 +6,15 @@ import re
 import pytest
 
 import questionnaires
-from tests.factories import (export_document, login_as, make_invitation, make_response, make_round, make_user,
-                             publish_document)
+from tests.factories import (
+    export_document,
+    login_as,
+    make_invitation,
+    make_response,
+    make_round,
+    make_user,
+    publish_document,
+)
 
 ANSWERS = [
     ("pnp", "cusco", {"has_plan": True, "plan_status": "approved", "actions": ["a", "b"], "staff": 7,

@@ -37,7 +37,8 @@ def test_create_picks_a_version_and_refuses_bad_input(runner, db_session):
     base = ["round", "create", "--questionnaire", key, "--title", "T", "--opens", "2030-03-01T08:00"]
     result = runner.invoke(args=[*base, "--version", "1", "--closes", "2030-04-01T08:00"])
     assert result.exit_code == 0 and db_session.get(Round, int(result.output)).version_id == v1.id
-    for extra in (["--closes", "2030-02-01T08:00"], ["--closes", "mañana"], ["--version", "9", "--closes", "2030-04-01"]):
+    for extra in (["--closes", "2030-02-01T08:00"], ["--closes", "mañana"],
+                  ["--version", "9", "--closes", "2030-04-01"]):
         result = runner.invoke(args=[*base, *extra])
         assert result.exit_code != 0
         assert "Error" in result.output
@@ -57,6 +58,7 @@ def test_invite_prints_the_report_and_saves_nothing_when_a_row_is_rejected(runne
     result = runner.invoke(args=["round", "invite", str(round_.id), path])
     assert result.exit_code == 1
     assert "1 accepted, 3 rejected" in result.output
+    assert "fila 2: Ana <ana@gob.pe> PNP, Puno" in result.output
     assert "fila 3: Correo repetido: ya está en la fila 2." in result.output
     assert "fila 4: El correo ya está invitado a esta ronda." in result.output
     assert ("fila 5: Falta el nombre. Institución desconocida: «Ministerio de la Magia». "

@@ -2,14 +2,18 @@
 closing, moving to a newer version; the staff pages and their roles."""
 from __future__ import annotations
 
+import threading
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
+from survey.extensions import db
 from survey.models import AuditEvent, OutboxMessage, Response, Round
 from survey.models._types import utcnow
 from survey.services import rounds as round_service
+from survey.services.reference import load_reference
+from tests.conftest import BACKENDS, database_url, make_app
 from tests.factories import login_as, make_invitation, make_round, make_user, publish_document
 
 UTC = timezone.utc
@@ -170,6 +174,47 @@ def test_move_to_version_refuses_older_foreign_or_draft_rounds(db_session):
     draft = make_round(v1, status="draft")
     with pytest.raises(round_service.RoundError):
         round_service.move_to_version(draft, v2)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_simultaneous_clicks_on_open_queue_each_invitation_once(backend, tmp_path_factory):
+    app = make_app(database_url(backend, tmp_path_factory, label="rounds_open"), tmp_path_factory.mktemp("inst"))
+    app.extensions["celery"].conf.update(broker_url="memory://", broker_transport_options={})
+    with app.app_context():
+        db.create_all()
+        load_reference()
+        round_ = make_round(status="draft")
+        for _ in range(30):
+            make_invitation(round_)
+        db.session.commit()
+        round_id = round_.id
+        db.session.remove()
+    start = threading.Barrier(4)
+    errors: list[Exception] = []
+
+    def click() -> None:
+        with app.app_context():
+            try:
+                start.wait()
+                round_service.open_round(db.session.get(Round, round_id))
+                db.session.commit()
+            except Exception as exc:  # noqa: BLE001  (collected and asserted below)
+                errors.append(exc)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=click) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    with app.app_context():
+        count = db.session.scalar(select(func.count(OutboxMessage.id)).where(OutboxMessage.round_id == round_id))
+        opened = db.session.scalar(select(func.count(AuditEvent.id)).where(AuditEvent.action == "round.open"))
+        db.session.remove()
+        db.engine.dispose()
+    assert errors == [] and count == 30 and opened == 1
 
 
 # --- the pages -----------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from survey.extensions import limiter
 from survey.models import AuditEvent, User
 from tests.factories import PASSWORD, login_as, make_user, use_fast_password_hashing
-from tests.test_route_matrix import access_of, dummy_url, is_static
+from tests.route_support import access_of, dummy_url, is_static
 
 
 @pytest.fixture(autouse=True)

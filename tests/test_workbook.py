@@ -1,7 +1,7 @@
 """The consolidated workbook, read back with openpyxl: every sheet, its values and their types."""
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, datetime
 from statistics import mean, median
 
 import pytest
@@ -9,9 +9,15 @@ from openpyxl import load_workbook
 
 import questionnaires
 from survey.workbook.builder import build
-from tests.factories import export_document, make_invitation, make_response, make_round, publish_document
+from tests.factories import (
+    export_document,
+    make_invitation,
+    make_response,
+    make_round,
+    publish_document,
+)
 
-SUBMITTED = datetime(2026, 5, 4, 15, 30, tzinfo=timezone.utc)  # 10:30 in Lima
+SUBMITTED = datetime(2026, 5, 4, 15, 30, tzinfo=UTC)  # 10:30 in Lima
 
 ANSWERS = [
     # MININTER, Cusco
@@ -40,8 +46,7 @@ def story(db_session):
         invitations.append(invitation)
     pending, _ = make_invitation(round_, institution="mimp", region="loreto", name="=cmd|' /C calc'!A0")
     make_response(pending, {"org_name": "a medias"}, submitted=False)
-    revoked, _ = make_invitation(round_, institution="mimp", region="loreto", status="revoked",
-                                 revoked_at=SUBMITTED)
+    make_invitation(round_, institution="mimp", region="loreto", status="revoked", revoked_at=SUBMITTED)
     return round_, version, invitations
 
 
@@ -73,7 +78,7 @@ def test_the_workbook_has_every_sheet_in_reading_order(story, tmp_path):
 
 
 def test_summary_counts_participation_and_charts_the_national_index(story, tmp_path):
-    round_, version, _ = story
+    round_, _, _ = story
     wb, _, _ = built(tmp_path, round_)
     ws = wb["Resumen"]
     assert find_row(ws, "Ronda")[1].value == "Informe 2026"
@@ -237,3 +242,19 @@ def test_english_workbook(story, tmp_path):
     first = [c.value for c in wb["Responses"][2]]
     assert first[6] == "Yes" and first[7] == "Opción approved (en)"
     assert find_row(wb["Summary"], "Round")[1].value == "Informe 2026"
+
+
+def test_indices_match_the_results_service(story):
+    """The workbook and the results aggregation use one definition of a group's index."""
+    from survey.services import results
+    from survey.workbook import figures
+
+    round_, _, _ = story
+    blocks = results.compute(round_)
+    ours = figures.axis_indices(round_.id)
+    assert blocks[("national", "")]["index"] == {
+        axis: pytest.approx(ours.national.index(axis), abs=1e-4) for axis in ("gov", "prot")}
+    for group in ours.institutions:
+        if group.responses:
+            theirs = blocks[("institution", str(group.id))]["index"]
+            assert theirs == {axis: pytest.approx(group.index(axis), abs=1e-4) for axis in ("gov", "prot")}

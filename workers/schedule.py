@@ -22,10 +22,15 @@ REMINDER_EVERY = 300.0
 SWEEP_EVERY = 120.0
 
 
+def period(config, name: str, default: float) -> float:
+    """Seconds between two runs: the app setting *name*, else the environment variable, else *default*."""
+    return float(config.get(name) or os.environ.get(name) or default)
+
+
 def beat_schedule(config) -> dict[str, dict[str, Any]]:
     """The periodic tasks: reminders, outbox sweep, nightly results, export clean-up."""
-    reminders = float(config.get("SURVEY_REMINDER_EVERY", REMINDER_EVERY))
-    sweep = float(config.get("SURVEY_SWEEP_EVERY", SWEEP_EVERY))
+    reminders = period(config, "SURVEY_REMINDER_EVERY", REMINDER_EVERY)
+    sweep = period(config, "SURVEY_SWEEP_EVERY", SWEEP_EVERY)
     return {
         # a dispatch not started within its period is dropped: the next one covers it
         "reminders-dispatch": {"task": jobs.DISPATCH_REMINDERS, "schedule": reminders,
@@ -39,12 +44,16 @@ def beat_schedule(config) -> dict[str, dict[str, Any]]:
 def configure(celery: Celery, config, instance_path: str) -> None:
     """Put the schedule and the right scheduler into *celery*'s configuration."""
     celery.conf.beat_schedule = beat_schedule(config)
+    # beat wakes at least this often; redbeat renews its lock each time and a standby
+    # beat takes over 5 periods after the holder died
+    celery.conf.beat_max_loop_interval = min(period(config, "SURVEY_REMINDER_EVERY", REMINDER_EVERY), 60.0)
     redis_url = config.get("SURVEY_REDIS_URL")
     if redis_url:
         celery.conf.beat_scheduler = "redbeat.RedBeatScheduler"
         celery.conf.redbeat_redis_url = redis_url
         celery.conf.redbeat_key_prefix = config.get("SURVEY_REDBEAT_PREFIX", "survey:redbeat")
         celery.conf.redbeat_lock_key = f"{celery.conf.redbeat_key_prefix}::lock"
+        celery.conf.redbeat_lock_timeout = int(5 * celery.conf.beat_max_loop_interval) + 1
     else:
         celery.conf.beat_scheduler = "celery.beat:PersistentScheduler"
         celery.conf.beat_schedule_filename = os.path.join(instance_path, "celerybeat-schedule")

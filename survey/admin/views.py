@@ -54,7 +54,8 @@ def create_user():
     form = CreateUserForm()
     if form.validate_on_submit():
         try:
-            user = users.create(form.email.data, form.password.data, form.role.data, form.name.data or "")
+            user = users.create(form.email.data, form.password.data, form.role.data, form.name.data or "",
+                                is_temporary=True)
         except users.UserError as exc:
             form.email.errors.append(str(exc))
         else:
@@ -135,7 +136,11 @@ def reset_password(user_id: int):
     form = PasswordForm()
     if not form.validate():
         return _user_page(user, password_form=form, status=400)
-    users.set_password(user, form.password.data)
+    if user.id == current_user.id:
+        # A temporary password for oneself would end this session and force another change.
+        form.password.errors.append(_("Para cambiar su propia contraseña use «Mi contraseña»."))
+        return _user_page(user, password_form=form, status=400)
+    users.set_password(user, form.password.data, is_temporary=True)
     audit.record("user.password", user, by="admin")
     db.session.commit()
     flash(_("Contraseña de %(email)s cambiada; comuníquesela por un canal seguro.", email=user.email), "success")

@@ -51,7 +51,8 @@ class ChangePasswordForm(FlaskForm):
     )
     confirm = PasswordField(
         _l("Repita la nueva contraseña"),
-        validators=[InputRequired(_l("Repita la nueva contraseña.")), EqualTo("new", _l("Las contraseñas no coinciden."))],
+        validators=[InputRequired(_l("Repita la nueva contraseña.")),
+                    EqualTo("new", _l("Las contraseñas no coinciden."))],
         render_kw={"autocomplete": "new-password"},
     )
     submit = SubmitField(_l("Cambiar contraseña"))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 
-from flask import current_app, flash, session
+from flask import current_app, flash, redirect, request, session, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 
@@ -22,6 +22,8 @@ SEEN_AT = "_seen_at"
 SEEN_RESOLUTION = 60
 #: kept across login and logout: the interface language is not a secret of the session
 _KEPT_KEYS = ("lang",)
+#: what a user with a temporary password may still reach
+_OPEN_WITH_TEMPORARY_PASSWORD = {"auth.change_password", "auth.logout", "public.set_language", "static"}
 
 
 def _clear_keeping_preferences() -> None:
@@ -56,7 +58,7 @@ def is_expired(now: float) -> bool:
 
 def enforce_lifetime() -> None:
     """Before each request: end an expired staff session, else note that it is still in use."""
-    if not current_user.is_authenticated:
+    if request.endpoint == "static" or not current_user.is_authenticated:
         return
     now = time.time()
     if LOGIN_AT not in session or SEEN_AT not in session:
@@ -70,3 +72,13 @@ def enforce_lifetime() -> None:
         return
     if now - session[SEEN_AT] >= SEEN_RESOLUTION:
         session[SEEN_AT] = int(now)
+
+
+def require_own_password():
+    """Before each request: someone holding a password an admin chose must replace it first."""
+    if not current_user.is_authenticated or not current_user.has_temporary_password:
+        return None
+    if request.endpoint in _OPEN_WITH_TEMPORARY_PASSWORD:
+        return None
+    flash(_l("Elija su propia contraseña antes de continuar."), "info")
+    return redirect(url_for("auth.change_password"))

@@ -38,6 +38,7 @@ def _forget_request_state() -> None:
 
 
 bp.before_app_request(staff_session.enforce_lifetime)
+bp.before_app_request(staff_session.require_own_password)
 
 
 def _account_key() -> str:
@@ -124,15 +125,18 @@ def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
         user = current_user._get_current_object()
-        if verify_password(user.password_hash, form.current.data):
+        if form.new.data == form.current.data:
+            form.new.errors.append(_("La nueva contraseña debe ser distinta de la actual."))
+        elif verify_password(user.password_hash, form.current.data):
             users.set_password(user, form.new.data)
             audit.record("user.password", user, by="self")
             staff_session.start(user)
             db.session.commit()
             flash(_("Contraseña cambiada."), "success")
             return redirect(landing_url(user))
-        g.login_failed = True
-        form.current.errors.append(_("La contraseña actual no es correcta."))
+        else:
+            g.login_failed = True
+            form.current.errors.append(_("La contraseña actual no es correcta."))
     return render_template("auth/password.html", form=form)
 
 

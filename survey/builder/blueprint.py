@@ -9,7 +9,6 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from questionnaires.diff_text import readable_pair
-
 from survey.builder import editing
 from survey.extensions import db
 from survey.models import Questionnaire, QuestionnaireVersion

@@ -119,11 +119,43 @@ def add_question(document: Document, section_key: str, question: Document, posit
 
 
 def replace_question(document: Document, key: str, question: Document) -> Document:
-    """Put *question* in place of question *key* (its key may change)."""
+    """Put *question* in place of question *key*.
+
+    When its key changes, the show-if conditions, ``max_ref`` and ratio denominators of the other
+    questions follow the new key, so a rename does not break the questions that depend on it.
+    """
     new = copy.deepcopy(document)
     s_index, q_index = locate(new, key)
     new["sections"][s_index]["questions"][q_index] = copy.deepcopy(question)
+    renamed = question.get("key")
+    if isinstance(renamed, str) and renamed and renamed != key:
+        for section in new["sections"]:
+            for other in section.get("questions", []):
+                if other is not new["sections"][s_index]["questions"][q_index]:
+                    _rename_references(other, key, renamed)
     return new
+
+
+def _rename_references(question: Document, old: str, new: str) -> None:
+    if question.get("max_ref") == old:
+        question["max_ref"] = new
+    score = question.get("score")
+    if isinstance(score, dict) and score.get("denominator") == old:
+        score["denominator"] = new
+    if "show_if" in question:
+        question["show_if"] = _rename_in_condition(question["show_if"], old, new)
+
+
+def _rename_in_condition(condition: Any, old: str, new: str) -> Any:
+    if isinstance(condition, list):
+        return [_rename_in_condition(part, old, new) for part in condition]
+    if not isinstance(condition, dict):
+        return condition
+    renamed = {name: _rename_in_condition(part, old, new) if name in ("all", "any", "not") else part
+               for name, part in condition.items()}
+    if renamed.get("question") == old:
+        renamed["question"] = new
+    return renamed
 
 
 def move_question(document: Document, key: str, offset: int) -> Document:

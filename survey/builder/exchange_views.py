@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from questionnaires.xlsform import XLSFormError
 
 import questionnaires
+from questionnaires.xlsform import XLSFormError
 from survey.auth import roles_required
 from survey.builder.blueprint import EDIT, READ, bp, current_staff, questionnaire_or_404, version_or_404
 from survey.builder.problems import Shown, explain
@@ -63,7 +63,7 @@ def import_file():
         try:
             version = qs.import_document(document, user=current_staff())
         except questionnaires.DefinitionError as exc:
-            db.session.rollback()
+            # import_document validates before it writes anything, so there is nothing to undo.
             problems = [explain(problem) for problem in exc.problems]
         else:
             audit.record("questionnaire.import", version.questionnaire, version=version.number, file=name,

@@ -10,10 +10,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask_babel import gettext as _
+
 from questionnaires.conditions import LEAF_OPERATORS
 from questionnaires.load_question import COMMON_FIELDS, TYPE_FIELDS
 from questionnaires.load_score import METHOD_FIELDS
-
 from survey.builder import fields as f
 from survey.builder.condition_text import ConditionSyntaxError, coerce, format_condition, parse_condition_text
 from survey.builder.problems import Placed

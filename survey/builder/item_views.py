@@ -5,9 +5,9 @@ from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+
 from questionnaires.load_score import METHOD_TYPES
 from questionnaires.schema import NUMERIC_TYPES, QUESTION_TYPES
-
 from survey.auth import roles_required
 from survey.builder import editing
 from survey.builder.blueprint import (EDIT, STALE_MESSAGE, bp, draft_or_redirect, is_stale, questionnaire_or_404,

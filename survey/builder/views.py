@@ -42,9 +42,9 @@ def create():
         if key and qs.get(key) is not None:
             placed.add("key", _("Ya existe un cuestionario con la clave %(key)s.", key=key))
         if not placed:
+            # The starter section is always valid, so any problem comes from the header fields.
             document = editing.starter_document(key, header["title"], header["framework"], header["description"])
             placed = place_problems(editing.check(document), [""], HEADER_FIELDS)
-            # The starter section is ours, so its problems can only come from the header.
         if not placed:
             version = qs.import_document(document, user=current_staff())
             audit.record("questionnaire.create", version.questionnaire, version=version.number)

@@ -106,6 +106,11 @@ def close_command(round_id: int) -> None:
 def echo_report(report: invitation_service.Report) -> None:
     """Print the accepted count and every rejected row with its reasons."""
     click.echo(f"{len(report.accepted)} accepted, {len(report.rejected)} rejected")
+    for checked in report.accepted:
+        click.echo(f"  fila {checked.source.row}: {checked.source.name} <{checked.email}> "
+                   f"{checked.institution.acronym}, {checked.region.name_es}")
+    if report.rejected:
+        click.echo("rejected:")
     for rejection in report.rejected:
         reasons = " ".join(str(r.message) for r in rejection.reasons)
         click.echo(f"  fila {rejection.source.row}: {reasons}")

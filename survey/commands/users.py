@@ -4,8 +4,8 @@ from __future__ import annotations
 import sys
 
 import click
-from flask_babel import force_locale
 from flask.cli import AppGroup
+from flask_babel import force_locale
 
 from survey.extensions import db
 from survey.models.users import ROLES

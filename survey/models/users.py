@@ -25,6 +25,8 @@ class User(UserMixin, db.Model):
     role: Mapped[str] = mapped_column(String(20))
     password_hash: Mapped[str] = mapped_column(String(255))
     is_enabled: Mapped[bool] = mapped_column(default=True)
+    #: set by an admin (new account, reset): the user must choose their own before anything else
+    has_temporary_password: Mapped[bool] = mapped_column(default=False)
     #: bumped at logout, password change or deactivation: older session cookies stop working
     session_version: Mapped[int] = mapped_column(default=1)
     language: Mapped[str] = mapped_column(String(5), default="es")

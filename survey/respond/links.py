@@ -9,13 +9,16 @@ The token itself is never logged: log lines name the invitation id.
 from __future__ import annotations
 
 import logging
+import re
 
 from flask import current_app, g, render_template, request, session
 from flask_babel import refresh
 from limits import parse as parse_limit
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from survey import tokens
-from survey.extensions import limiter
+from survey.extensions import db, limiter
 from survey.models import Invitation
 from survey.models._types import utcnow
 
@@ -23,6 +26,34 @@ log = logging.getLogger(__name__)
 
 #: failed token lookups allowed per address; more are answered 429
 DEFAULT_FAILURE_LIMIT = "20/minute"
+
+
+#: a personal link's path in any log line: /r/<token>
+_LINK_PATH = re.compile(r"/r/[A-Za-z0-9_-]{8,}")
+#: loggers that print request paths: Flask's errors, the development server, gunicorn's access log
+_PATH_LOGGERS = ("werkzeug", "gunicorn.access", "gunicorn.error")
+
+
+class RedactLinks(logging.Filter):
+    """Replace personal-link tokens in log records by ``<token>``.
+
+    Flask logs the path of a request that failed, and web servers log every request line:
+    without this, anyone reading the logs could answer as the official.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if "/r/" in message:
+            record.msg, record.args = _LINK_PATH.sub("/r/<token>", message), ()
+        return True
+
+
+def install_log_redaction(app) -> None:
+    """Attach :class:`RedactLinks` to the app's logger and to the servers' request loggers."""
+    redact = RedactLinks()
+    for logger in (app.logger, *(logging.getLogger(name) for name in _PATH_LOGGERS)):
+        if not any(isinstance(existing, RedactLinks) for existing in logger.filters):
+            logger.addFilter(redact)
 
 
 def _failure_limit():
@@ -63,6 +94,17 @@ def _use_invitation_language(invitation: Invitation) -> None:
     refresh()  # forget a language worked out before the invitation was known
 
 
+def _find(token: str) -> Invitation | None:
+    """tokens.find, loading the round and the response in the same query (every page needs both)."""
+    if not token or len(token) > 100:
+        return None
+    return db.session.scalar(
+        select(Invitation)
+        .options(joinedload(Invitation.round, innerjoin=True), joinedload(Invitation.response))
+        .where(Invitation.token_hash == tokens.token_hash(token))
+    )
+
+
 def resolve():
     """Find the invitation of the request's token into ``g.invitation``.
 
@@ -72,7 +114,7 @@ def resolve():
     """
     if _is_limited():
         return render_template("respond/invalid.html", too_many=True), 429
-    invitation = tokens.find(g.get("respond_token") or "")
+    invitation = _find(g.get("respond_token") or "")
     if invitation is None or invitation.status == "revoked":
         _count_failure()
         log.info("personal link refused: %s", "revoked" if invitation is not None else "unknown")

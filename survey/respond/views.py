@@ -23,6 +23,7 @@ from survey.respond.forms import DeclineForm, ForwardForm
 from survey.services import handoffs, responses
 
 bp = Blueprint("respond", __name__, url_prefix="/r/<token>")
+bp.record_once(lambda state: links.install_log_redaction(state.app))
 
 #: pages still shown once the answers are final
 _AFTER_SUBMIT = ("respond.done", "respond.review")
@@ -44,13 +45,16 @@ def _state_gate():
     invitation = g.invitation
     response = invitation.response
     is_submitted = response is not None and response.is_submitted
-    is_locked = is_submitted and (not invitation.round.allow_edit_after_submit or not invitation.round.is_accepting())
-    if not invitation.round.is_accepting() and not is_submitted:
-        return links.closed_page()
-    if not is_locked or (request.endpoint in _AFTER_SUBMIT and request.method == "GET"):
+    is_accepting = invitation.round.is_accepting()
+    is_locked = is_submitted and (not invitation.round.allow_edit_after_submit or not is_accepting)
+    if (is_accepting or is_submitted) and not is_locked:
         return None
     if request.endpoint == "respond.autosave":
         return jsonify(ok=False, error="closed"), 409
+    if not is_submitted:
+        return links.closed_page()
+    if request.endpoint in _AFTER_SUBMIT and request.method == "GET":
+        return None
     return redirect(url_for("respond.done", already=1 if request.method == "POST" else None), 303)
 
 
@@ -60,7 +64,7 @@ def _gate():
 
 
 def _questionnaire() -> questionnaires.Questionnaire:
-    return responses.version_of(g.invitation).load()
+    return responses.questionnaire_of(g.invitation)
 
 
 def _answers() -> dict:
@@ -245,14 +249,16 @@ def submit():
     if expected is None:
         return _render_review(notice=_("No pudimos confirmar el envío. Revise sus respuestas y pulse "
                                        "«Enviar respuestas» de nuevo."), status=400)
+    round_id = invitation.round_id
     outcome = responses.submit(invitation, expected)
-    db.session.commit()
     if outcome.status == "incomplete":
         first = _questionnaire().section_of(outcome.errors[0].key)
+    db.session.commit()
+    if outcome.status == "incomplete":
         flash(_("Antes de enviar, complete o corrija las respuestas marcadas."), "error")
         return redirect(url_for("respond.section", key=first.key, check=1), 303)
     if outcome.status == "submitted":
-        jobs.enqueue(jobs.AGGREGATE_ROUND, invitation.round_id)
+        jobs.enqueue(jobs.AGGREGATE_ROUND, round_id)
         return redirect(url_for("respond.done"), 303)
     return redirect(url_for("respond.done", already=1), 303)
 
@@ -323,7 +329,10 @@ def _csrf_failed(_error):
         return jsonify(ok=False, error="csrf", csrf_token=generate_csrf()), 400
     if endpoint == "respond.section":
         questionnaire = _questionnaire()
-        current = _section_or_404(questionnaire, (request.view_args or {}).get("key", ""))
+        key = (request.view_args or {}).get("key", "")
+        if key not in {item.key for item in questionnaire.sections}:
+            return render_template("respond/invalid.html", too_many=False), 404
+        current = questionnaire.section(key)
         return _render_section(questionnaire, current, pages.typed_values(current, request.form), notice=notice,
                                status=400)
     if endpoint == "respond.submit":

@@ -32,11 +32,12 @@ def upload(round_id: int):
     if form.validate_on_submit():
         storage = form.file.data
         try:
-            rows = official_list.parse(storage.filename or "", storage.read())
+            filename = (storage.filename or "")[-200:]
+            rows = official_list.parse(filename, storage.read())
         except official_list.ListError as exc:
             form.file.errors = [*form.file.errors, str(exc)]
         else:
-            key = pending.store(round_.id, current_user.id, storage.filename or "", rows)
+            key = pending.store(round_.id, current_user.id, filename, rows)
             return redirect(url_for("rounds.review_import", round_id=round_.id, key=key))
     status = 422 if form.errors else 200
     return render_template("rounds/upload.html", form=form, round=round_), status
@@ -64,7 +65,12 @@ def review_import(round_id: int, key: str):
 def confirm_import(round_id: int, key: str):
     """Last step: check the rows again against the round as it is now, then save them all."""
     round_ = get_round(round_id)
-    filename, rows = _pending(round_, key)
+    found = pending.load(key, round_.id, current_user.id)
+    if found is None:
+        # A second click after the list was saved lands here: say so rather than "not found".
+        flash(_("Esta lista ya se guardó o caducó; revise los invitados abajo."), "error")
+        return redirect(url_for("rounds.show", round_id=round_.id))
+    filename, rows = found
     report = invitation_service.check_rows(round_, rows)
     skip_invalid = request.form.get("skip_invalid") == "1"
     try:

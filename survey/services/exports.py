@@ -81,7 +81,7 @@ def run(export_id: int, *, checkpoint: Callable[[], None], now: datetime | None 
     try:
         result = build(export.round_id, path, lang=export.lang, compare_round_id=export.compare_round_id,
                        progress=progress)
-    except Exception as exc:  # noqa: BLE001 - any failure must end on the row, not in a stuck "running"
+    except Exception as exc:
         log.exception("export %s failed", export_id)
         db.session.rollback()
         export = db.session.get(Export, export_id)

@@ -19,6 +19,7 @@ from survey.models._types import utcnow
 from survey.services import audit, outbox
 from survey.services.official_list import OfficialRow
 from survey.services.reference import fold, match_institution, match_region
+from survey.services.rounds import queue_first_invitations
 
 LANGUAGES = ("es", "en")
 
@@ -189,25 +190,30 @@ def _refuse_closed(round_: Round) -> None:
         raise InvitationError(_l("La ronda está cerrada."))
 
 
-def _create(round_: Round, checked: CheckedRow) -> Invitation:
-    source = checked.source
-    invitation = Invitation(
-        round=round_,
-        name=source.name,
-        email=checked.email,
-        institution=checked.institution,
-        region=checked.region,
-        position=source.position,
-        language=checked.language,
-        token_nonce="",
-        token_hash=tokens.placeholder_hash(),
-    )
-    db.session.add(invitation)
+def _create(round_: Round, accepted: list[CheckedRow]) -> list[Invitation]:
+    """Insert the invitations in one flush, give each its link, queue e-mails if open."""
+    invitations = [
+        Invitation(
+            round=round_,
+            name=checked.source.name,
+            email=checked.email,
+            institution=checked.institution,
+            region=checked.region,
+            position=checked.source.position,
+            language=checked.language,
+            token_nonce="",
+            token_hash=tokens.placeholder_hash(),
+        )
+        for checked in accepted
+    ]
+    db.session.add_all(invitations)
+    db.session.flush()  # the token is derived from the id
+    for invitation in invitations:
+        tokens.issue(invitation)
     db.session.flush()
-    tokens.issue(invitation)
     if round_.status == "open":
-        outbox.queue(invitation, "invitation")
-    return invitation
+        queue_first_invitations(invitations)
+    return invitations
 
 
 def save(round_: Round, report: Report, *, skip_invalid: bool = False, source: str = "") -> list[Invitation]:
@@ -218,8 +224,7 @@ def save(round_: Round, report: Report, *, skip_invalid: bool = False, source: s
     _refuse_closed(round_)
     if report.rejected and not skip_invalid:
         raise InvitationError(_l("Hay %(count)s filas rechazadas: no se guardó nada.", count=len(report.rejected)))
-    created = [_create(round_, checked) for checked in report.accepted]
-    db.session.flush()
+    created = _create(round_, report.accepted)
     audit.record("invitation.import", round_, count=len(created), skipped=len(report.rejected), file=source or None)
     return created
 
@@ -240,7 +245,7 @@ def add(round_: Round, name: str, email: str, institution: str | Institution, re
     report = check_rows(round_, [row])
     if report.rejected:
         raise InvitationError(report.rejected[0].reasons)
-    invitation = _create(round_, report.accepted[0])
+    (invitation,) = _create(round_, report.accepted)
     audit.record("invitation.add", invitation, round=round_.id)
     return invitation
 
@@ -260,19 +265,20 @@ def revoke(invitation: Invitation) -> Invitation:
     return invitation
 
 
-def _next_invitation_seq(invitation: Invitation) -> int:
-    last = db.session.scalar(
-        select(func.max(OutboxMessage.seq)).where(
+def _invitation_seqs(invitation: Invitation) -> dict[int, str]:
+    return dict(db.session.execute(
+        select(OutboxMessage.seq, OutboxMessage.status).where(
             OutboxMessage.invitation_id == invitation.id, OutboxMessage.kind == "invitation"
         )
-    )
-    return 0 if last is None else last + 1
+    ).all())
 
 
 def reissue(invitation: Invitation) -> Invitation:
     """Give the invitation a new link (the old one stops working) and e-mail it again.
 
-    In a round not yet opened the new link goes out when the round opens.
+    The link is put in the e-mail when it is sent, so an invitation e-mail still waiting
+    in the outbox will carry the new link and no second one is queued (a double click
+    sends one mail). In a round not yet opened the link goes out when the round opens.
     """
     if invitation.status == "revoked":
         raise InvitationError(_l("La invitación está revocada: invite de nuevo al funcionario."))
@@ -280,8 +286,9 @@ def reissue(invitation: Invitation) -> Invitation:
     tokens.issue(invitation)
     db.session.flush()
     seq = None
-    if invitation.round.status == "open":
-        seq = _next_invitation_seq(invitation)
+    seqs = _invitation_seqs(invitation)
+    if invitation.round.status == "open" and "pending" not in seqs.values():
+        seq = max(seqs, default=-1) + 1
         outbox.queue(invitation, "invitation", seq)
     audit.record("invitation.reissue", invitation, round=invitation.round_id, seq=seq)
     return invitation

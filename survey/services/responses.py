@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 
 import questionnaires
 from questionnaires import AnswerError
@@ -49,10 +51,35 @@ class SubmitOutcome:
     errors: list[AnswerError] = field(default_factory=list)
 
 
-def version_of(invitation: Invitation) -> QuestionnaireVersion:
+def version_id_of(invitation: Invitation) -> int:
     """The version the official answers: the response's own once started, else the round's."""
     response = invitation.response
-    return response.version if response is not None else invitation.round.version
+    return response.version_id if response is not None else invitation.round.version_id
+
+
+def questionnaire_of(invitation: Invitation) -> questionnaires.Questionnaire:
+    """The questionnaire the official answers (see :func:`version_id_of`)."""
+    return load_version(version_id_of(invitation))
+
+
+def load_version(version_id: int) -> questionnaires.Questionnaire:
+    """The questionnaire of version *version_id*, parsed once per process.
+
+    Only the fingerprint is read (once per database session): the document (tens of KB of JSON)
+    is read and parsed on a cache miss only, which keeps it out of every page save and submission.
+    """
+    known = db.session.info.setdefault("survey_version_fingerprints", {})
+    if version_id not in known:
+        known[version_id] = db.session.scalar(
+            select(QuestionnaireVersion.fingerprint).where(QuestionnaireVersion.id == version_id))
+    return _parsed(known[version_id], version_id)
+
+
+@lru_cache(maxsize=32)
+def _parsed(fingerprint: str, version_id: int) -> questionnaires.Questionnaire:
+    # Keyed by the fingerprint too: equal fingerprints mean equal documents, whatever the id.
+    document = db.session.scalar(select(QuestionnaireVersion.document).where(QuestionnaireVersion.id == version_id))
+    return questionnaires.load(document)
 
 
 def can_change(invitation: Invitation) -> bool:
@@ -75,8 +102,13 @@ def open(invitation: Invitation) -> None:  # noqa: A001 - the verb of the servic
 def _response(invitation: Invitation) -> Response:
     """The invitation's response, created on the round's current version if there is none yet.
 
-    The row is locked (PostgreSQL) so that a save cannot interleave with a submission.
+    The row is locked so that a save cannot interleave with a submission: on PostgreSQL with
+    SELECT ... FOR UPDATE (re-reading the row); SQLite transactions here start with BEGIN
+    IMMEDIATE and so already hold the database's write lock.
     """
+    existing = invitation.response
+    if existing is not None and db.session.get_bind().dialect.name == "sqlite":
+        return existing
     existing = db.session.scalar(
         select(Response).where(Response.invitation_id == invitation.id).with_for_update().execution_options(
             populate_existing=True)
@@ -114,21 +146,24 @@ def save_page(invitation: Invitation, section_key: str, formdata: Mapping[str, l
     :raise KeyError: when the questionnaire has no section *section_key*.
     """
     response = _response(invitation)
-    questionnaire = response.version.load()
+    questionnaire = load_version(response.version_id)
     keys = {question.key for question in questionnaire.section(section_key).questions}
     saved = dict(response.answers or {})
     parsed, parse_errors = questionnaires.parse_form(questionnaire, section_key, formdata)
     merged = {key: value for key, value in {**saved, **parsed}.items() if value is not None}
-    page = questionnaires.check_answers(questionnaire, merged, keys=keys, require_complete=False)
     visible = questionnaires.visible_keys(questionnaire, merged)
-    errors = [error for error in parse_errors if error.key in visible] + page.errors
-    for key in {error.key for error in errors}:
-        # A matrix keeps its valid cells; any other wrong value must not erase the answer saved before.
-        if questionnaire.question(key).type != "matrix":
+    checked = questionnaires.check_answers(questionnaire, merged, require_complete=False)
+    errors = [error for error in parse_errors if error.key in visible]
+    errors += [error for error in checked.errors if error.key in keys]
+    # A matrix keeps its valid cells; any other wrong value must not erase the answer saved before.
+    wrong = {error.key for error in errors if questionnaire.question(error.key).type != "matrix"}
+    stored = checked.cleaned
+    if wrong:
+        for key in wrong:
             merged.pop(key, None)
             if key in saved:
                 merged[key] = saved[key]
-    stored = questionnaires.check_answers(questionnaire, merged, require_complete=False).cleaned
+        stored = questionnaires.check_answers(questionnaire, merged, require_complete=False).cleaned
     if require_complete:
         wrong = {error.key for error in errors}
         complete = questionnaires.check_answers(questionnaire, stored, keys=keys, require_complete=True)
@@ -138,7 +173,7 @@ def save_page(invitation: Invitation, section_key: str, formdata: Mapping[str, l
     response.updated_at = utcnow()
     _mark_in_progress(invitation)
     db.session.flush()
-    return PageResult(stored, errors, page.warnings)
+    return PageResult(stored, errors, [warning for warning in checked.warnings if warning.key in keys])
 
 
 def _text(value: Any) -> str:
@@ -187,29 +222,33 @@ def submit(invitation: Invitation, expected_revision: int) -> SubmitOutcome:
     response = _response(invitation)
     if response.revision != expected_revision:
         return SubmitOutcome("already", response.revision)
-    questionnaire = response.version.load()
+    questionnaire = load_version(response.version_id)
     check = questionnaires.check_answers(questionnaire, response.answers or {})
     if not check.ok:
         return SubmitOutcome("incomplete", response.revision, check.errors)
     now = utcnow()
     number = expected_revision + 1
+    values = {"revision": number, "submitted_at": now, "updated_at": now, "answers": check.cleaned,
+              "scores": questionnaires.score(questionnaire, check.cleaned)}
     moved = db.session.execute(
         update(Response)
         .where(Response.id == response.id, Response.revision == expected_revision)
-        .values(revision=number, submitted_at=now, updated_at=now, answers=check.cleaned,
-                scores=questionnaires.score(questionnaire, check.cleaned))
+        .values(**values)
         .execution_options(synchronize_session=False)
     )
     if moved.rowcount != 1:
         db.session.expire(response)
-        return SubmitOutcome("already", expected_revision + 1)
-    db.session.refresh(response)
-    db.session.add(ResponseRevision(response_id=response.id, number=number, version_id=response.version_id,
-                                    answers=check.cleaned, submitted_at=now))
+        return SubmitOutcome("already", number)
+    for name, value in values.items():
+        set_committed_value(response, name, value)
+    db.session.execute(insert(ResponseRevision.__table__).values(
+        response_id=response.id, number=number, version_id=response.version_id, answers=check.cleaned,
+        submitted_at=now))
     db.session.execute(delete(Answer).where(Answer.response_id == response.id))
     rows = answer_rows(questionnaire, response, check.cleaned)
     if rows:
-        db.session.execute(insert(Answer), rows)
+        # One executemany through Core: the ORM bulk path would split rows by which values are NULL.
+        db.session.execute(insert(Answer.__table__), rows)
     invitation.status = "submitted"
     # The invitation keeps the first submission (the deadline that counts); each revision has its own time.
     invitation.submitted_at = invitation.submitted_at or now

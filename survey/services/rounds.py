@@ -229,9 +229,24 @@ def queue_pending_invitations(round_: Round) -> int:
         .where(Invitation.round_id == round_.id, Invitation.revoked_at.is_(None), ~already)
         .order_by(Invitation.id)
     ).all()
-    for invitation in pending:
-        outbox.queue(invitation, "invitation")
-    return len(pending)
+    return queue_first_invitations(pending)
+
+
+def queue_first_invitations(invitations: Iterable[Invitation]) -> int:
+    """Queue the first invitation e-mail (seq 0) of invitations that have none; returns the count.
+
+    One INSERT for all rows and one send task per batch, instead of a query per official
+    (:func:`outbox.queue` does the same one at a time): a round may invite thousands.
+    The caller guarantees none has an invitation message yet; the UNIQUE key enforces it.
+    """
+    messages = [
+        OutboxMessage(invitation_id=inv.id, round_id=inv.round_id, kind="invitation", seq=0, to_addr=inv.email)
+        for inv in invitations
+    ]
+    db.session.add_all(messages)
+    db.session.flush()
+    outbox.send_later([m.id for m in messages])
+    return len(messages)
 
 
 def close_round(round_: Round) -> Round:

@@ -65,14 +65,18 @@ def _check_role(role: str) -> None:
         raise UserError(_l("Rol desconocido «%(role)s»: use %(roles)s.", role=role, roles=", ".join(ROLES)))
 
 
-def create(email: str, password: str, role: str, name: str = "") -> User:
-    """Create an account; raises UserError on a bad role, e-mail, password or duplicate."""
+def create(email: str, password: str, role: str, name: str = "", *, is_temporary: bool = False) -> User:
+    """Create an account; raises UserError on a bad role, e-mail, password or duplicate.
+
+    With *is_temporary* (an admin chose the password) the user must replace it at first login.
+    """
     _check_role(role)
     address = normalise_email(email)
     check_password_strength(password)
     if find(address) is not None:
         raise UserError(_l("Ya existe un usuario con el correo %(email)s.", email=address))
-    user = User(email=address, name=name.strip(), role=role, password_hash=hash_password(password))
+    user = User(email=address, name=name.strip(), role=role, password_hash=hash_password(password),
+                has_temporary_password=is_temporary)
     db.session.add(user)
     db.session.flush()
     return user
@@ -124,8 +128,12 @@ def reactivate(user: User) -> None:
     db.session.flush()
 
 
-def set_password(user: User, password: str) -> None:
-    """Replace the password of *user* (strength-checked) and end their sessions."""
+def set_password(user: User, password: str, *, is_temporary: bool = False) -> None:
+    """Replace the password of *user* (strength-checked) and end their sessions.
+
+    *is_temporary* when someone else chose it: the user must replace it at next login.
+    """
     check_password_strength(password)
     user.password_hash = hash_password(password)
+    user.has_temporary_password = is_temporary
     revoke_sessions(user)

@@ -72,27 +72,33 @@
         dragged = null;
       });
       item.addEventListener('dragover', function (event) {
-        if (!dragged || dragged === item || dragged.contains(item)) { return; }
-        var sameKind = dragged.classList.contains('outline-question') === item.classList.contains('outline-question');
-        var intoSection = dragged.classList.contains('outline-question') && item.classList.contains('outline-section');
-        if (sameKind || intoSection) { event.preventDefault(); event.stopPropagation(); }
+        if (accepts(item)) { event.preventDefault(); event.stopPropagation(); }
       });
       item.addEventListener('drop', function (event) {
-        if (!dragged || dragged === item) { return; }
+        var how = accepts(item);
+        if (!how) { return; }
         event.preventDefault();
         event.stopPropagation();
-        var sameKind = dragged.classList.contains('outline-question') === item.classList.contains('outline-question');
-        if (sameKind) {
+        if (how === 'into') {
+          item.querySelector('ol[data-reorder="questions"]').appendChild(dragged);
+        } else {
           var box = item.getBoundingClientRect();
           var after = event.clientY > box.top + box.height / 2;
           item.parentNode.insertBefore(dragged, after ? item.nextSibling : item);
-        } else {
-          item.querySelector('ol[data-reorder="questions"]').appendChild(dragged);
         }
         form.querySelector('[name="order"]').value = orderText();
         form.submit();
       });
     });
+
+    // 'beside' for a sibling of the same kind, 'into' for a question dropped on a section, else null.
+    function accepts(item) {
+      if (!dragged || dragged === item || dragged.contains(item)) { return null; }
+      var draggedIsQuestion = dragged.classList.contains('outline-question');
+      var itemIsQuestion = item.classList.contains('outline-question');
+      if (draggedIsQuestion === itemIsQuestion) { return 'beside'; }
+      return draggedIsQuestion ? 'into' : null;
+    }
   }
 
   function start() {

@@ -36,7 +36,7 @@ def write_axis(sheet: Sheet, entries: list[Entry], stats: dict[str, figures.Ques
 
 def question_rows(q: Question, stats: figures.QuestionStats, lang: str) -> list[Row]:
     """The rows describing one question's answers (counts, percentages, numeric summaries)."""
-    t = lambda key: text(key, lang)  # noqa: E731
+    t = lambda key: text(key, lang)
     rows: list[Row] = [("heading", [f"{q.key} — {q.text.get(lang)}"], {}),
                        ("data", [t("answers"), stats.answered], {})]
     if q.type in ("single_choice", "likert", "yes_no", "multiple_choice"):

@@ -155,8 +155,7 @@ class Sheet:
         """Append a row already made safe (cells or plain values); return its row number."""
         self.ws.append(values)
         self.row_count += 1
-        if len(values) > self.column_count:
-            self.column_count = len(values)
+        self.column_count = max(self.column_count, len(values))
         return self.row_count
 
     def heading(self, value: str) -> int:

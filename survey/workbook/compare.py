@@ -38,7 +38,7 @@ def _change(old: Any, new: Any) -> float | None:
 def write_compare(sheet: Sheet, first: Side, second: Side, lang: str) -> None:
     """Write the comparison of *first* and *second*, ordered by opening date (older on the left)."""
     old, new = sorted((first, second), key=lambda side: side.round.opens_at)
-    t = lambda key: text(key, lang)  # noqa: E731
+    t = lambda key: text(key, lang)
     rows: list[tuple[str, list[Any], dict[int, str]]] = []
     rows.append(("heading", [f"{t('sheet.compare')}: {old.round.title} → {new.round.title}"], {}))
     rows.append(("heading", [t("national_index")], {}))

@@ -21,7 +21,7 @@ _WORDS = {
 
 def write_dictionary(sheet: Sheet, questions: RoundQuestions, lang: str) -> None:
     """One row per question key, in the order of the Respuestas columns."""
-    t = lambda key: text(key, lang)  # noqa: E731
+    t = lambda key: text(key, lang)
     headers = [t("key"), t("section"), t("axis"), t("type"), t("text_es"), t("text_en"), t("options"),
                t("validation"), t("show_if"), t("weight"), t("method"), t("columns"), t("in_versions")]
     framework = questions.framework

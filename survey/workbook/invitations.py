@@ -35,7 +35,7 @@ def write_invitations(sheet: Sheet, round_id: int, lang: str) -> int:
     """Write one row per invitation (revoked ones included, with their status); return the count."""
     institutions = {i.id: i.name(lang) for i in db.session.scalars(select(Institution))}
     regions = {r.id: r.name(lang) for r in db.session.scalars(select(Region))}
-    t = lambda key: text(key, lang)  # noqa: E731
+    t = lambda key: text(key, lang)
     headers = [t("official"), t("email"), t("position"), t("institution"), t("region"), t("status"),
                t("invited_at"), t("reminders_sent"), t("last_reminded_at"), t("submitted_at"), t("declined_at")]
 

@@ -14,9 +14,9 @@ from survey.workbook.i18n import text
 from survey.workbook.questions import RoundQuestions
 
 #: red at 0, amber at 50, green at 100: the same colours for every block and every workbook
-SCALE = dict(start_type="num", start_value=0, start_color="F8696B",
-             mid_type="num", mid_value=50, mid_color="FFEB84",
-             end_type="num", end_value=100, end_color="63BE7B")
+SCALE = {"start_type": "num", "start_value": 0, "start_color": "F8696B",
+         "mid_type": "num", "mid_value": 50, "mid_color": "FFEB84",
+         "end_type": "num", "end_value": 100, "end_color": "63BE7B"}
 
 
 def write_matrix(sheet: Sheet, questions: RoundQuestions, indices: figures.Indices, lang: str) -> None:

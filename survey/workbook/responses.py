@@ -16,7 +16,14 @@ from sqlalchemy import select
 
 from questionnaires import Question
 from survey.extensions import db
-from survey.models import Institution, Invitation, QuestionnaireVersion, Region, Response, ResponseRevision
+from survey.models import (
+    Institution,
+    Invitation,
+    QuestionnaireVersion,
+    Region,
+    Response,
+    ResponseRevision,
+)
 from survey.workbook.cells import Sheet
 from survey.workbook.i18n import text
 from survey.workbook.questions import RoundQuestions

@@ -16,7 +16,7 @@ def write_summary(sheet: Sheet, round_: Round, questions: RoundQuestions, indice
                   lang: str, generated_at: datetime) -> None:
     """Fill *sheet* with the round's facts, participation per region and the national axis indices."""
     q = questions.questionnaire
-    t = lambda key: text(key, lang)  # noqa: E731
+    t = lambda key: text(key, lang)
     facts = [
         (t("round"), round_.title),
         (t("questionnaire"), f"{q.title.get(lang)} ({q.key})"),

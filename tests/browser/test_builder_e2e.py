@@ -8,7 +8,8 @@ import axe_playwright_python
 import pytest
 from playwright.sync_api import expect
 
-from tests.factories import PASSWORD, make_user
+from survey.services import questionnaires as qs
+from tests.factories import PASSWORD, builder_document, make_user
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
@@ -22,17 +23,21 @@ def _axe_violations(page) -> list[str]:
     return [f"{v['id']}: {v['help']} ({len(v['nodes'])})" for v in result["violations"]]
 
 
-def test_an_editor_builds_previews_publishes_and_revises(page, live_server, live_db):
-    live_db(lambda: make_user("editor", email="editora@example.org"))
-
+def _log_in(page, live_server: str, email: str) -> None:
     page.goto(f"{live_server}/login")
-    page.get_by_label("Correo electrónico").fill("editora@example.org")
+    page.get_by_label("Correo electrónico").fill(email)
     page.get_by_label("Contraseña", exact=True).fill(PASSWORD)
     page.get_by_role("button", name="Iniciar sesión").click()
     expect(page).to_have_url(re.compile(r"/builder/$"))
 
+
+def test_an_editor_builds_previews_publishes_and_revises(page, live_server, live_db):
+    live_db(lambda: make_user("editor", email="editora@example.org"))
+    _log_in(page, live_server, "editora@example.org")
+
     # Create the questionnaire; it starts with one section and one example question.
     page.get_by_role("link", name="Nuevo cuestionario").click()
+    assert _axe_violations(page) == []
     page.get_by_label("Clave", exact=True).fill("e2e-demo")
     page.locator("#f-title_es").fill("Cuestionario de prueba")
     page.locator("#f-title_en").fill("Test questionnaire")
@@ -41,6 +46,7 @@ def test_an_editor_builds_previews_publishes_and_revises(page, live_server, live
 
     # Turn the example question into a yes/no question.
     page.get_by_role("link", name="Editar la pregunta pregunta_1").click()
+    assert _axe_violations(page) == []
     page.get_by_label("Tipo de pregunta").select_option("yes_no")
     page.get_by_label("Clave", exact=True).fill("tiene_oficina")
     page.locator("#f-text_es").fill("¿Tiene una oficina especializada?")
@@ -88,3 +94,69 @@ def test_an_editor_builds_previews_publishes_and_revises(page, live_server, live
     changed = page.locator('li.diff-changed[data-key="oficina_nombre"]')
     expect(changed).to_contain_text("Nombre de la oficina")
     expect(changed).to_contain_text("Nombre completo de la oficina")
+    assert _axe_violations(page) == []
+    page.goto(f"{live_server}/builder/e2e-demo/history")
+    assert _axe_violations(page) == []
+
+
+def test_drag_and_drop_reorders_and_refuses_an_impossible_order(page, live_server, live_db):
+    live_db(lambda: (make_user("editor", email="arrastre@example.org"), qs.import_document(builder_document("dnd"))))
+    _log_in(page, live_server, "arrastre@example.org")
+    page.goto(f"{live_server}/builder/dnd/draft")
+    assert _axe_violations(page) == []
+
+    page.drag_and_drop("#section-prevencion", "#section-perfil", source_position={"x": 20, "y": 8},
+                       target_position={"x": 20, "y": 8})
+    expect(page.locator(".flash-success")).to_contain_text("Orden guardado")
+    keys = page.locator("ol.outline > li").evaluate_all("items => items.map(item => item.dataset.key)")
+    assert keys == ["prevencion", "perfil"]
+
+    # Dropping a question on the section before its show-if target is refused; nothing changes.
+    page.drag_and_drop("#question-oficina_nombre", "#section-prevencion", target_position={"x": 20, "y": 8})
+    expect(page.locator("#error-summary")).to_contain_text("anteriores")
+    page.goto(f"{live_server}/builder/dnd/draft")
+    expect(page.locator("#section-perfil #question-oficina_nombre")).to_be_visible()
+
+
+PAYLOAD = '"><script>window.pwned=1</script><img src=x onerror="window.pwned=2">'
+
+
+def _hostile_document(key: str, suffix: str = "") -> dict:
+    text = {"es": PAYLOAD + suffix, "en": PAYLOAD + suffix}
+    return {
+        "key": key, "title": text, "description": text,
+        "framework": {"key": "hostil", "name": text, "axes": [{"key": "eje", "name": text}]},
+        "sections": [{"key": "s", "title": text, "description": text, "axis": "eje", "questions": [
+            {"key": "q1", "type": "single_choice", "text": text, "help": text,
+             "options": [{"value": "a", "label": text}, {"value": "b", "label": text}],
+             "score": {"weight": 1, "method": "option_points", "points": {"a": 1, "b": 0}}},
+            {"key": "q2", "type": "text", "text": text, "help": text, "pattern": PAYLOAD,
+             "show_if": {"question": "q1", "equals": "a"}},
+        ]}],
+    }
+
+
+def test_markup_typed_by_staff_never_runs_in_the_browser(page, live_server, live_db):
+    def setup():
+        make_user("editor", email="hostil@example.org")
+        qs.import_document(_hostile_document("hostil"))
+        qs.publish(qs.get("hostil"))
+        qs.import_document(_hostile_document("hostil", " v2"))
+
+    live_db(setup)
+    problems: list[str] = []
+    page.on("dialog", lambda dialog: (problems.append(f"dialog {dialog.message}"), dialog.dismiss()))
+    page.on("console", lambda message: message.type == "error" and problems.append(message.text))
+    _log_in(page, live_server, "hostil@example.org")
+    for path in ("/builder/", "/builder/hostil", "/builder/hostil/draft", "/builder/hostil/draft/questions/q2",
+                 "/builder/hostil/draft/sections/s", "/builder/hostil/v2/preview",
+                 "/builder/hostil/v2/preview?preview_lang=en", "/builder/hostil/publish", "/builder/hostil/history",
+                 "/builder/hostil/diff?a=1&b=2", "/builder/hostil/draft/questions/q1/delete"):
+        page.goto(live_server + path)
+        assert page.evaluate("window.pwned") is None, path
+        assert page.locator("script:not([src])").count() == 0, path
+    page.goto(f"{live_server}/builder/hostil/v2/preview")
+    page.locator('input[name="q1"][value="a"]').check()
+    expect(page.locator("#q-q2-block")).to_be_visible()
+    assert page.evaluate("window.pwned") is None
+    assert problems == []

@@ -167,29 +167,48 @@ class Process:
         except ProcessLookupError:
             pass
 
-    def stop(self) -> None:
+    def terminate(self) -> None:
+        """Ask for a warm shutdown (the pool children finish their task)."""
         if self.proc.poll() is None:
             try:
                 os.killpg(self.proc.pid, signal.SIGTERM)
-                self.proc.wait(10)
-            except (ProcessLookupError, subprocess.TimeoutExpired):
-                self.kill()
-                self.proc.wait(5)
-        else:
-            self.kill()  # pool children left behind, if any
+            except ProcessLookupError:
+                pass
+
+    def stop(self, timeout: float = 10) -> None:
+        """Wait for the shutdown asked by :meth:`terminate`; SIGKILL what is left."""
+        self.terminate()
+        try:
+            self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            pass
+        self.kill()  # a beat waiting for the redbeat lock, or pool children left behind
+        self.proc.wait(5)
         self._fh.close()
 
 
 @contextmanager
 def running(stack: Stack, *args: str, name: str, celery: dict | None = None, ready: str = "ready.", **settings):
     """Run ``celery -A worker_app <args>`` until the block ends."""
-    process = Process(list(args), stack.env_for(celery, **settings), stack.tmp / f"{name}.log")
-    try:
-        if ready:
-            process.wait_for_log(ready)
+    with running_all(stack, [(name, list(args), ready)], celery=celery, **settings) as (process,):
         yield process
+
+
+@contextmanager
+def running_all(stack: Stack, specs: list[tuple[str, list[str], str]], celery: dict | None = None, **settings):
+    """Start several celery processes at once ((name, args, ready line) each); stop them all."""
+    processes = [Process(args, stack.env_for(celery, **settings), stack.tmp / f"{name}.log")
+                 for name, args, _ready in specs]
+    try:
+        for process, (_name, _args, ready) in zip(processes, specs):
+            if ready:
+                process.wait_for_log(ready)
+        yield processes
     finally:
-        process.stop()
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            process.stop(timeout=5)
 
 
 def worker_args(name: str, *extra: str, concurrency: int = 1) -> list[str]:

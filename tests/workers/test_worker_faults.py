@@ -18,7 +18,7 @@ from survey.models import OutboxMessage
 from survey.models._types import utcnow
 from survey.services import outbox
 from tests.factories import make_invitation, make_round, make_user, publish_document
-from tests.workers.harness import running, wait_until, worker_args
+from tests.workers.harness import running, running_all, wait_until, worker_args
 
 pytestmark = pytest.mark.slow
 
@@ -164,9 +164,9 @@ def test_two_beats_at_once_send_each_reminder_once(stack, sink_server):
               "quiet_end": "00:00", "escalate_after": None, "escalate_to": None}
     _none, invitation_ids, _editor = make_round_for(stack, invitations=8, kind=None, policy=policy,
                                                     invited_days_ago=20)
-    with running(stack, *worker_args("beats", concurrency=2), name="beats"), \
-            running(stack, "beat", "-l", "INFO", name="beat1", ready="beat: Starting") as beat1, \
-            running(stack, "beat", "-l", "INFO", name="beat2", ready="beat: Starting") as beat2:
+    specs = [("beats", worker_args("beats", concurrency=2), "ready."),
+             ("beat1", ["beat", "-l", "INFO"], "beat: Starting"), ("beat2", ["beat", "-l", "INFO"], "beat: Starting")]
+    with running_all(stack, specs) as (_worker, beat1, beat2):
         reminders = wait_until(
             lambda: [m for m in rows(stack, invitation_id=invitation_ids, kind="reminder")
                      if m.status == "sent"] if len(rows(stack, invitation_id=invitation_ids, status="sent")) == 8
