@@ -155,7 +155,7 @@ def export_document(*, extra_option: bool = False, drop: tuple[str, ...] = (), a
          "rows": opts("f", "m"), "columns": opts("adult", "minor")},
         {"key": "quality", "type": "likert", "text": t("Calidad"), "min": 1, "max": 5,
          "score": {"weight": 1, "method": "linear"}},
-        {"key": "notes", "type": "long_text", "text": t("Notas")},
+        {"key": "notes", "type": "long_text", "text": t("Notas"), "show_if": {"question": "has_plan", "equals": True}},
     ]
     sections = [
         {"key": "profile", "title": t("Perfil"), "axis": None,

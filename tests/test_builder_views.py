@@ -123,7 +123,7 @@ def test_questions_of_every_type_are_added(client, editor, kind):
     assert page.status_code == 200 and f"Pregunta {kind}" in page.text
 
 
-def test_a_question_is_edited_moved_reordered_and_deleted(client, editor):
+def test_a_question_is_edited_and_moved_across_sections(client, editor):
     make_draft()
     page = client.get("/builder/demo/draft/questions/campanas")
     assert 'value="campanas"' in page.text

@@ -6,7 +6,7 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from survey.extensions import limiter
+from survey.extensions import db, limiter
 from survey.models import AuditEvent, User
 from tests.factories import PASSWORD, login_as, make_user, use_fast_password_hashing
 from tests.route_support import access_of, dummy_url, is_static
@@ -140,3 +140,22 @@ def test_admin_posts_without_a_valid_token_change_nothing(app, client, db_sessio
     # with its own token the same request goes through
     response = client.post(f"/admin/users/{editor.id}/role", data={"role": "analyst", "csrf_token": own_token})
     assert response.status_code == 302 and editor.role == "analyst"
+
+
+def row_counts(db_session) -> dict[str, int]:
+    return {table.name: db_session.scalar(select(func.count()).select_from(table))
+            for table in db.metadata.sorted_tables}
+
+
+def test_every_post_route_refuses_a_missing_or_forged_token(app, client, db_session, csrf_enabled):
+    login_as(client, make_user("admin"))
+    before = row_counts(db_session)
+    posts = [rule for rule in app.url_map.iter_rules() if "POST" in rule.methods]
+    assert len(posts) > 10
+    for rule in posts:
+        for data in ({}, {"csrf_token": "forged"}):
+            limiter.reset()
+            response = client.post(dummy_url(rule), data=data)
+            # 404: the answer pages' own CSRF handler first looks the (dummy) token up
+            assert response.status_code in (400, 404), (rule.rule, data)
+    assert row_counts(db_session) == before

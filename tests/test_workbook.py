@@ -215,6 +215,7 @@ def test_dictionary_and_invitations(story, tmp_path):
     assert rows["victims"]["Columnas en Respuestas"].splitlines()[0] == "victims__f__adult"
     assert rows["budget"]["Validación"] == "mín. 0; decimales 2; moneda PEN"
     assert rows["org_name"]["Eje"] is None
+    assert rows["notes"]["Se muestra si"] == "has_plan = sí" and rows["staff"]["Se muestra si"] is None
 
     inv = wb["Invitaciones"]
     header = [c.value for c in inv[1]]

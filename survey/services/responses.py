@@ -244,7 +244,8 @@ def submit(invitation: Invitation, expected_revision: int) -> SubmitOutcome:
     db.session.execute(insert(ResponseRevision.__table__).values(
         response_id=response.id, number=number, version_id=response.version_id, answers=check.cleaned,
         submitted_at=now))
-    db.session.execute(delete(Answer).where(Answer.response_id == response.id))
+    if expected_revision:
+        db.session.execute(delete(Answer).where(Answer.response_id == response.id))
     rows = answer_rows(questionnaire, response, check.cleaned)
     if rows:
         # One executemany through Core: the ORM bulk path would split rows by which values are NULL.

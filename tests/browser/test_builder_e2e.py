@@ -160,3 +160,72 @@ def test_markup_typed_by_staff_never_runs_in_the_browser(page, live_server, live
     expect(page.locator("#q-q2-block")).to_be_visible()
     assert page.evaluate("window.pwned") is None
     assert problems == []
+
+
+def _conditions_document() -> dict:
+    def t(text):
+        return {"es": text}
+
+    def shown_if(key, condition, kind="text"):
+        return {"key": key, "type": kind, "text": t(key), "show_if": condition}
+
+    return {"key": "condiciones", "title": t("Condiciones"), "framework": "pnat-2017-2021", "sections": [
+        {"key": "s", "title": t("S"), "axis": None, "questions": [
+            {"key": "a", "type": "single_choice", "text": t("a"),
+             "options": [{"value": v, "label": t(v)} for v in ("x", "y", "z")]},
+            {"key": "n", "type": "decimal", "text": t("n")},
+            {"key": "d", "type": "date", "text": t("d")},
+            {"key": "m", "type": "multiple_choice", "text": t("m"),
+             "options": [{"value": v, "label": t(v)} for v in ("p", "q", "r")]},
+            {"key": "yn", "type": "yes_no", "text": t("yn")},
+            {"key": "li", "type": "likert", "text": t("li"), "min": 1, "max": 5,
+             "options": [{"value": v, "label": t(str(v))} for v in range(1, 6)]},
+            shown_if("c1", {"question": "a", "equals": "x"}),
+            shown_if("c2", {"question": "a", "not_equals": "x"}),
+            shown_if("c3", {"question": "n", "gt": 2.5}),
+            shown_if("c4", {"question": "n", "lte": 2.5}),
+            shown_if("c5", {"question": "d", "gte": "2020-01-01"}),
+            shown_if("c6", {"question": "a", "in": ["y", "z"]}),
+            shown_if("c7", {"question": "m", "selected": "q"}),
+            shown_if("c8", {"all": [{"question": "yn", "equals": True}, {"not": {"question": "m", "selected": "p"}}]}),
+            shown_if("c9", {"any": [{"question": "c1", "equals": "hola"}, {"question": "n", "lt": 0}]}),
+            shown_if("c10", {"not": {"question": "c9", "equals": "x"}}),
+            shown_if("c11", {"question": "li", "gte": 4}),
+        ]}]}
+
+
+SCENARIOS = [
+    {},
+    {"a": ["x"], "n": ["3,5"], "d": ["2021-05-01"], "m": ["q"], "yn": ["true"], "c1": ["hola"], "li": ["4"]},
+    {"a": ["y"], "n": ["2.5"], "d": ["2019-12-31"], "m": ["p", "q"], "yn": ["true"], "c1": ["hola"]},
+    {"a": ["z"], "n": ["-1"], "m": ["r"], "yn": ["false"], "li": ["2"], "c9": ["x"]},
+    {"a": ["x"], "n": ["abc"], "c1": ["chau"], "yn": ["true"], "c9": ["y"]},
+]
+
+
+def test_showif_js_agrees_with_the_server_rules(page, live_server, live_db):
+    """The browser's live show/hide gives the same visible questions as questionnaires.visible_keys."""
+    import questionnaires
+
+    document = _conditions_document()
+    live_db(lambda: (make_user("analyst", email="condiciones@example.org"), qs.import_document(document)))
+    q = questionnaires.load(document)
+    page.goto(f"{live_server}/login")
+    page.get_by_label("Correo electrónico").fill("condiciones@example.org")
+    page.get_by_label("Contraseña", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Iniciar sesión").click()
+    for form in SCENARIOS:
+        page.goto(f"{live_server}/builder/condiciones/v1/preview")
+        for name, values in form.items():
+            for value in values:
+                field = page.locator(f'[name="{name}"]').first
+                if not field.is_visible():
+                    continue  # a hidden question cannot be answered; the server ignores its value too
+                if field.get_attribute("type") in ("radio", "checkbox"):
+                    page.check(f'[name="{name}"][value="{value}"]')
+                else:
+                    field.fill(value)
+        in_browser = set(page.locator(".question[data-key]").evaluate_all(
+            "blocks => blocks.filter(b => !b.closest('[hidden]')).map(b => b.dataset.key)"))
+        answers, _errors = questionnaires.parse_form(q, "s", form)
+        assert in_browser == questionnaires.visible_keys(q, answers), form
