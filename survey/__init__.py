@@ -46,6 +46,13 @@ def create_app(test_config: dict[str, Any] | None = None, instance_path: str | N
     if test_config:
         app.config.update(test_config)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if app.config.get("SURVEY_PROXIES"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        # Behind nginx the client address comes from X-Forwarded-For: rate limits and the
+        # audit log must see the official's address, not the proxy's.
+        proxies = app.config["SURVEY_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
 
     from survey import database, filters, i18n, security
     from survey.extensions import csrf, db, limiter, migrate

@@ -1,7 +1,7 @@
 """Language selection: Spanish by default, English on request; the choice sticks."""
 from __future__ import annotations
 
-from flask import Flask, request, session
+from flask import Flask, has_request_context, request, session
 from flask_babel import get_locale
 
 from survey.extensions import babel
@@ -15,7 +15,9 @@ def select_locale() -> str:
     forced = getattr(g, "survey_locale", None)
     if forced in languages:
         return forced
-    wanted = request.args.get("lang") if request else None
+    if not has_request_context():  # CLI commands and tasks: force_locale() or the default
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
+    wanted = request.args.get("lang")
     if wanted in languages:
         session["lang"] = wanted
         return wanted

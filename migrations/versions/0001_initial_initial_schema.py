@@ -2,7 +2,7 @@
 
 Revision ID: 0001_initial
 Revises: 
-Create Date: 2026-11-27 14:12:39.232672
+Create Date: 2026-11-27 14:45:49.617042
 
 """
 from alembic import op
@@ -85,6 +85,7 @@ def upgrade():
     sa.Column('role', sa.String(length=20), nullable=False),
     sa.Column('password_hash', sa.String(length=255), nullable=False),
     sa.Column('is_enabled', sa.Boolean(), nullable=False),
+    sa.Column('has_temporary_password', sa.Boolean(), nullable=False),
     sa.Column('session_version', sa.Integer(), nullable=False),
     sa.Column('language', sa.String(length=5), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
@@ -215,6 +216,25 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_invitations_round_id'), ['round_id'], unique=False)
         batch_op.create_index('uq_invitations_round_email_active', ['round_id', 'email'], unique=True, sqlite_where=sa.text('revoked_at IS NULL'), postgresql_where=sa.text('revoked_at IS NULL'))
 
+    op.create_table('result_refreshes',
+    sa.Column('round_id', sa.Integer(), nullable=False),
+    sa.Column('computed_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('deferred_until', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('duration_ms', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['round_id'], ['rounds.id'], name=op.f('fk_result_refreshes_round_id_rounds'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('round_id', name=op.f('pk_result_refreshes'))
+    )
+    op.create_table('round_results',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('round_id', sa.Integer(), nullable=False),
+    sa.Column('scope', sa.String(length=20), nullable=False),
+    sa.Column('scope_key', sa.String(length=64), nullable=False),
+    sa.Column('payload', sa.JSON(), nullable=False),
+    sa.Column('computed_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['round_id'], ['rounds.id'], name=op.f('fk_round_results_round_id_rounds'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_round_results')),
+    sa.UniqueConstraint('round_id', 'scope', 'scope_key', name='uq_round_results_key')
+    )
     op.create_table('outbox_messages',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('invitation_id', sa.Integer(), nullable=True),
@@ -322,6 +342,8 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_outbox_messages_round_id'))
 
     op.drop_table('outbox_messages')
+    op.drop_table('round_results')
+    op.drop_table('result_refreshes')
     with op.batch_alter_table('invitations', schema=None) as batch_op:
         batch_op.drop_index('uq_invitations_round_email_active', sqlite_where=sa.text('revoked_at IS NULL'), postgresql_where=sa.text('revoked_at IS NULL'))
         batch_op.drop_index(batch_op.f('ix_invitations_round_id'))

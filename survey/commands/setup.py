@@ -38,10 +38,10 @@ def command(admin_email: str | None) -> None:
     has_admin = db.session.scalar(select(User.id).where(User.role == "admin").limit(1)) is not None
     if admin_email and not has_admin:
         password = secrets.token_urlsafe(12)
-        user = users.create(admin_email, password, "admin", name="Admin")
+        user = users.create(admin_email, password, "admin", name="Admin", is_temporary=True)
         audit.record("user.create", user, actor="setup", role="admin")
         click.echo("")
         click.echo(f"  first admin: {user.email}")
-        click.echo(f"  password:    {password}   (shown once; change it after logging in)")
+        click.echo(f"  password:    {password}   (shown once; you will choose your own at first login)")
         click.echo("")
     db.session.commit()
