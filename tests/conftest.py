@@ -55,7 +55,14 @@ def make_app(url: str, instance_path, **overrides):
         "SERVER_NAME": None,
     }
     config.update(overrides)
-    return create_app(config, instance_path=str(instance_path))
+    application = create_app(config, instance_path=str(instance_path))
+    if "CELERY" not in overrides:
+        # Tasks queued by views go to Celery's in-memory transport: no broker file or
+        # service; tests that need a real worker configure their own broker.
+        celery = application.extensions["celery"]
+        celery.conf.broker_url = "memory://"
+        celery.conf.broker_transport_options = {}
+    return application
 
 
 @pytest.fixture(scope="session", params=BACKENDS)

@@ -1,4 +1,4 @@
-"""Form data answering the reference PNAT questionnaire completely, page by page (for respond tests)."""
+"""Support for the respond tests: form data answering the reference PNAT questionnaire, and a broker."""
 from __future__ import annotations
 
 COORDINATION_ROWS = ("pnp", "mpfn", "pj", "mimp", "gore", "muni", "dp", "labour", "migraciones",

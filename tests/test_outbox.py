@@ -62,7 +62,7 @@ def test_sent_records_the_text_and_the_invitation_date(request_ctx):
     invitation, _ = make_invitation(make_round())
     message = outbox.add(invitation, "invitation")
     outbox.claim(message.id)
-    assert outbox.mark_sent(message.id, "Invitación", "Hola …")
+    assert outbox.mark_sent(message.id, "Invitación", "Hola …", invitation_id=invitation.id)
     sent = fresh(message)
     assert (sent.status, sent.subject, sent.body_text) == ("sent", "Invitación", "Hola …")
     db.session.refresh(invitation)

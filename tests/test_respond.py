@@ -246,3 +246,12 @@ def test_questions_hidden_by_earlier_pages_are_not_shown(client, db_session):
     page = client.get(f"/r/{token}/s/b").get_data(as_text=True)
     assert 'name="office_staff"' in page and 'data-show-if="' not in page
     assert post_page(client, token, "b", {}).status_code == 200  # now required
+
+
+def test_the_review_flags_answers_worth_a_second_look(client, link):
+    _, token = link
+    answer_all(client, token)
+    post_page(client, token, "governance", {**pnat_pages()["governance"], "budget_executed_pen": "900000"})
+    review = client.get(f"/r/{token}/review").get_data(as_text=True)
+    assert "Es mayor que su respuesta a «" in review and "Revise si es correcto" in review
+    assert "Falta completar" not in review  # a warning, not an error: submitting is still possible

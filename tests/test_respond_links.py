@@ -196,3 +196,11 @@ def test_autosave_is_refused_after_the_close(client, link):
 def test_an_expired_csrf_token_on_a_missing_section_is_a_plain_404(client, link):
     _, token = link
     assert client.post(f"/r/{token}/s/nope", data={"region": "puno"}).status_code == 404
+
+
+def test_odd_characters_in_the_side_forms_are_handled(client, link):
+    invitation, token = link
+    response = client.post(f"/r/{token}/forward", data={"name": "Ana\x00 Ríos", "email": "ana\x00@gob.pe"})
+    assert response.status_code == 200 and "correo electrónico válido" in response.get_data(as_text=True)
+    assert client.post(f"/r/{token}/decline", data={"reason": "No\x00 aplica"}).status_code == 303
+    assert invitation.decline_reason == "No aplica"

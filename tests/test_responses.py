@@ -229,3 +229,11 @@ def test_a_submitted_invitation_cannot_be_declined_or_forwarded(invitation):
         handoffs.decline(invitation, "")
     with pytest.raises(handoffs.HandoffError):
         handoffs.forward(invitation, "Ana", "ana@gob.pe")
+
+
+def test_control_characters_never_reach_the_database(invitation):
+    answer_everything(invitation)
+    responses.save_page(invitation, "prevention", {**pnat_pages()["prevention"],
+                                                   "prevention_difficulties": ["Sin\x00 presupuesto\x07"]})
+    assert invitation.response.answers["prevention_difficulties"] == "Sin presupuesto"
+    assert responses.submit(invitation, 0).status == "submitted"

@@ -28,30 +28,68 @@ def _visibility_timeout(app) -> float:
     return float((app.conf.broker_transport_options or {}).get("visibility_timeout", 3600))
 
 
-def _deliver(draft: mailer.Draft, connection: mailer.Connection) -> outbox.Failure | str:
-    """Claim, send and confirm one message; returns "sent", "skipped" or the failure."""
-    if not outbox.claim(draft.message_id):
-        db.session.rollback()
-        return "skipped"
-    db.session.commit()
-    try:
-        rendered = mailer.render(draft)
-        connection.send(mailer.build_email(draft, rendered))
-    except SoftTimeLimitExceeded as exc:
-        state = mailer.UNKNOWN if connection.in_doubt else mailer.TEMPORARY
-        outbox.mark_failed(draft.message_id, f"{state}: time limit of the task reached",
-                           is_permanent=state == mailer.UNKNOWN)
+#: kinds whose sending sets the invitation's ``invited_at``
+INVITING_KINDS = ("invitation", "forward")
+
+
+class Batch:
+    """Sends drafts one by one over one connection, with one commit per message.
+
+    Each commit confirms the previous message (sent) and claims the next one, so
+    a message is always claimed in a committed transaction before its SMTP call,
+    and at most one message per worker process is ever 'sending' unconfirmed.
+    """
+
+    def __init__(self, connection: mailer.Connection):
+        self.connection = connection
+        self.stats: Counter[str] = Counter()
+        self.retry: dict[int, float] = {}
+        self._unconfirmed: tuple[mailer.Draft, mailer.Rendered] | None = None
+
+    def _confirm(self) -> None:
+        if self._unconfirmed is not None:
+            draft, rendered = self._unconfirmed
+            outbox.mark_sent(draft.message_id, rendered.subject, mailer.redact(draft, rendered.text),
+                             invitation_id=draft.invitation_id if draft.kind in INVITING_KINDS else None)
+            self._unconfirmed = None
+            self.stats["sent"] += 1
+
+    def deliver(self, draft: mailer.Draft) -> None:
+        """Claim (committing the previous confirmation with it), send, and note the outcome."""
+        self._confirm()
+        claimed = outbox.claim(draft.message_id)
         db.session.commit()
-        raise exc
-    except Exception as exc:  # every failure is recorded on the row; none may leave it 'sending'
-        state, reason = mailer.classify(exc, in_doubt=connection.in_doubt)
-        failure = outbox.mark_failed(draft.message_id, reason, is_permanent=state != mailer.TEMPORARY)
+        if not claimed:
+            self.stats["skipped"] += 1
+            return
+        try:
+            rendered = mailer.render(draft)
+            self.connection.send(mailer.build_email(draft, rendered))
+        except SoftTimeLimitExceeded:
+            state = mailer.UNKNOWN if self.connection.in_doubt else mailer.TEMPORARY
+            outbox.mark_failed(draft.message_id, f"{state}: time limit of the task reached",
+                               is_permanent=state == mailer.UNKNOWN)
+            db.session.commit()
+            raise
+        except Exception as exc:  # every failure is recorded on the row; none may leave it 'sending'
+            state, reason = mailer.classify(exc, in_doubt=self.connection.in_doubt)
+            failure = outbox.mark_failed(draft.message_id, reason, is_permanent=state != mailer.TEMPORARY)
+            db.session.commit()
+            logger.warning("outbox message %s: %s failure: %s", draft.message_id, state, reason)
+            self.stats["failed" if failure.is_final else "deferred"] += 1
+            if not failure.is_final:
+                self.defer(draft.message_id, (failure.retry_at - utcnow()).total_seconds())
+            return
+        self._unconfirmed = (draft, rendered)
+
+    def defer(self, message_id: int, seconds: float) -> None:
+        """Leave *message_id* for the retry task, due in *seconds*."""
+        self.retry[message_id] = seconds
+
+    def close(self) -> None:
+        """Confirm the last message sent."""
+        self._confirm()
         db.session.commit()
-        logger.warning("outbox message %s: %s failure: %s", draft.message_id, state, reason)
-        return failure
-    outbox.mark_sent(draft.message_id, rendered.subject, mailer.redact(draft, rendered.text))
-    db.session.commit()
-    return "sent"
 
 
 @shared_task(name=jobs.SEND_MESSAGES, bind=True, max_retries=None,
@@ -64,35 +102,27 @@ def send(self, message_ids: list[int]) -> dict[str, int]:
     """
     drafts = mailer.prepare(message_ids)
     db.session.rollback()
-    stats: Counter[str] = Counter()
-    later: list[int] = []
-    wait = 0.0
     remaining = list(drafts)
     with mailer.Connection.from_config(current_app.config) as connection:
+        batch = Batch(connection)
         try:
             while remaining:
                 draft = remaining.pop(0)
-                now = utcnow()
-                if draft.next_attempt_at is not None and draft.next_attempt_at > now:
-                    later.append(draft.message_id)
-                    wait = max(wait, (draft.next_attempt_at - now).total_seconds())
-                    continue
-                result = _deliver(draft, connection)
-                if isinstance(result, outbox.Failure):
-                    stats["failed" if result.is_final else "deferred"] += 1
-                    if not result.is_final:
-                        later.append(draft.message_id)
-                        wait = max(wait, (result.retry_at - utcnow()).total_seconds())
+                wait = (draft.next_attempt_at - utcnow()).total_seconds() if draft.next_attempt_at else 0.0
+                if wait > 0:
+                    batch.defer(draft.message_id, wait)
                 else:
-                    stats[result] += 1
+                    batch.deliver(draft)
         except SoftTimeLimitExceeded:
-            later.extend(draft.message_id for draft in remaining)
-            wait = max(wait, 1.0)
-    if later:
-        countdown = min(max(wait, 0.5), _visibility_timeout(self.app) / 2)
-        logger.info("mail.send: %s sent, %s to retry in %.1f s", stats["sent"], len(later), countdown)
-        raise self.retry(args=(later,), countdown=countdown)
-    return dict(stats)
+            for draft in remaining:
+                batch.defer(draft.message_id, 1.0)
+        finally:
+            batch.close()
+    if batch.retry:
+        countdown = min(max(max(batch.retry.values()), 0.5), _visibility_timeout(self.app) / 2)
+        logger.info("mail.send: %s sent, %s to retry in %.1f s", batch.stats["sent"], len(batch.retry), countdown)
+        raise self.retry(args=(sorted(batch.retry),), countdown=countdown)
+    return dict(batch.stats)
 
 
 @shared_task(name=jobs.SWEEP_OUTBOX, time_limit=SWEEP_TIME_LIMIT, soft_time_limit=SWEEP_TIME_LIMIT - 20)

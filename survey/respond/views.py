@@ -2,65 +2,26 @@
 
 Plain forms with post/redirect/get, so everything works without JavaScript; respond.js adds
 autosave while typing and a local copy of unsaved answers. Every page move saves the page.
+Declining and forwarding live in handoff_views, the gate every page passes in blueprint.
 """
 from __future__ import annotations
 
-import secrets
-
-from flask import (Blueprint, abort, current_app, flash, g, jsonify, redirect, render_template, request,
-                   url_for)
+from flask import abort, flash, g, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError, generate_csrf
-from itsdangerous import BadSignature, URLSafeSerializer
 
 import questionnaires
 from survey import jobs
 from survey.auth import public
 from survey.extensions import db
 from survey.i18n import current_language
-from survey.respond import links, pages
+from survey.respond import handoff_views  # noqa: F401 - registers the decline and forward pages on bp
+from survey.respond import links, nonces, pages
+from survey.respond.blueprint import bp, state_gate
 from survey.respond.forms import DeclineForm, ForwardForm
-from survey.services import handoffs, responses
+from survey.services import responses
 
-bp = Blueprint("respond", __name__, url_prefix="/r/<token>")
-bp.record_once(lambda state: links.install_log_redaction(state.app))
-
-#: pages still shown once the answers are final
-_AFTER_SUBMIT = ("respond.done", "respond.review")
-
-
-@bp.url_value_preprocessor
-def _take_token(_endpoint, values):
-    g.respond_token = (values or {}).pop("token", None)
-
-
-@bp.url_defaults
-def _add_token(_endpoint, values):
-    if "token" not in values and g.get("respond_token"):
-        values["token"] = g.respond_token
-
-
-def _state_gate():
-    """Send the official where the invitation's state allows: closed page, or the confirmation."""
-    invitation = g.invitation
-    response = invitation.response
-    is_submitted = response is not None and response.is_submitted
-    is_accepting = invitation.round.is_accepting()
-    is_locked = is_submitted and (not invitation.round.allow_edit_after_submit or not is_accepting)
-    if (is_accepting or is_submitted) and not is_locked:
-        return None
-    if request.endpoint == "respond.autosave":
-        return jsonify(ok=False, error="closed"), 409
-    if not is_submitted:
-        return links.closed_page()
-    if request.endpoint in _AFTER_SUBMIT and request.method == "GET":
-        return None
-    return redirect(url_for("respond.done", already=1 if request.method == "POST" else None), 303)
-
-
-@bp.before_request
-def _gate():
-    return links.resolve() or _state_gate()
+__all__ = ["bp"]
 
 
 def _questionnaire() -> questionnaires.Questionnaire:
@@ -189,26 +150,6 @@ def autosave():
     return jsonify(ok=True, saved_at=invitation.response.updated_at.isoformat(), errors=shown.by_key)
 
 
-def _serializer() -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="survey.respond.submit")
-
-
-def _mint_nonce(revision: int) -> str:
-    """A submission nonce for the review page: the revision it shows, signed, plus randomness."""
-    return _serializer().dumps({"i": g.invitation.id, "r": revision, "n": secrets.token_urlsafe(12)})
-
-
-def _read_nonce(nonce: str) -> int | None:
-    """The revision a submission expects to replace, or None for a forged or foreign nonce."""
-    try:
-        payload = _serializer().loads(nonce)
-    except BadSignature:
-        return None
-    if not isinstance(payload, dict) or payload.get("i") != g.invitation.id or not isinstance(payload.get("r"), int):
-        return None
-    return payload["r"]
-
-
 def _render_review(*, notice=None, status=200):
     invitation = g.invitation
     response = invitation.response
@@ -225,7 +166,7 @@ def _render_review(*, notice=None, status=200):
         response=response,
         sections=sections,
         error_count=error_count,
-        nonce=_mint_nonce(revision),
+        nonce=nonces.mint(invitation.id, revision),
         can_change=responses.can_change(invitation),
         has_unsent=has_unsent,
         notice=notice,
@@ -245,7 +186,7 @@ def review():
 def submit():
     """Submit once: replays and parallel duplicates land on the "already received" confirmation."""
     invitation = g.invitation
-    expected = _read_nonce(request.form.get("nonce", ""))
+    expected = nonces.read(invitation.id, request.form.get("nonce", ""))
     if expected is None:
         return _render_review(notice=_("No pudimos confirmar el envío. Revise sus respuestas y pulse "
                                        "«Enviar respuestas» de nuevo."), status=400)
@@ -282,44 +223,10 @@ def done():
     )
 
 
-@bp.route("/decline", methods=["GET", "POST"])
-@public
-def decline():
-    """Tell the organisers that the institution will not answer, and why."""
-    form = DeclineForm()
-    if form.validate_on_submit():
-        try:
-            handoffs.decline(g.invitation, form.reason.data or "")
-        except handoffs.HandoffError as error:
-            form.reason.errors = [error.message]
-        else:
-            db.session.commit()
-            flash(_("Registramos que no responderá. Gracias por avisarnos."), "success")
-            return redirect(url_for("respond.welcome"), 303)
-    return render_template("respond/decline.html", form=form, invitation=g.invitation)
-
-
-@bp.route("/forward", methods=["GET", "POST"])
-@public
-def forward():
-    """Pass the questionnaire to a colleague of the same institution (this link stops working)."""
-    form = ForwardForm()
-    if form.validate_on_submit():
-        try:
-            colleague, _token = handoffs.forward(g.invitation, form.name.data, form.email.data,
-                                                 form.position.data or "")
-        except handoffs.HandoffError as error:
-            getattr(form, error.field or "email").errors = [error.message]
-        else:
-            db.session.commit()
-            return render_template("respond/forwarded.html", colleague=colleague)
-    return render_template("respond/forward.html", form=form, invitation=g.invitation)
-
-
 @bp.errorhandler(CSRFError)
 def _csrf_failed(_error):
     """An expired or missing CSRF token never throws answers away: the page comes back with them."""
-    refused = links.resolve() or _state_gate()
+    refused = links.resolve() or state_gate()
     if refused is not None:
         return refused
     notice = _("Por seguridad, no pudimos guardar este envío (la sesión caducó). Sus respuestas siguen "

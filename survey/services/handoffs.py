@@ -5,6 +5,8 @@ Functions add and flush; the view commits.
 """
 from __future__ import annotations
 
+import re
+
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
@@ -25,6 +27,14 @@ class HandoffError(ValueError):
         self.field = field
 
 
+#: control characters (NUL cannot even be stored in a PostgreSQL text column); line breaks are kept
+_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _clean(text: str | None) -> str:
+    return _CONTROLS.sub("", text or "")
+
+
 def _actor(invitation: Invitation) -> str:
     return f"official:{invitation.id}"
 
@@ -39,7 +49,7 @@ def decline(invitation: Invitation, reason: str) -> Invitation:
     _refuse_after_submit(invitation)
     invitation.status = "declined"
     invitation.declined_at = utcnow()
-    invitation.decline_reason = (reason or "").strip()[:2000]
+    invitation.decline_reason = _clean(reason).strip()[:2000]
     db.session.flush()
     audit.record("invitation.decline", invitation, actor=_actor(invitation), round=invitation.round_id)
     return invitation
@@ -53,7 +63,7 @@ def forward(invitation: Invitation, name: str, email: str, position: str = "") -
     invitation and its token.
     """
     _refuse_after_submit(invitation)
-    name = " ".join((name or "").split())
+    name = " ".join(_clean(name).split())
     if not name:
         raise HandoffError(_l("Escriba el nombre de su colega."), "name")
     try:
@@ -74,7 +84,7 @@ def forward(invitation: Invitation, name: str, email: str, position: str = "") -
         email=address,
         institution_id=invitation.institution_id,
         region_id=invitation.region_id,
-        position=" ".join((position or "").split())[:200],
+        position=" ".join(_clean(position).split())[:200],
         language=invitation.language,
         forwarded_from_id=invitation.id,
         token_nonce="",

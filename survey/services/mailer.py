@@ -13,8 +13,11 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from email.message import EmailMessage
-from email.utils import formatdate, parseaddr
+from email.header import Header
+from email.message import Message
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
+from email.utils import formataddr, formatdate, parseaddr
 from typing import Any
 
 from flask import current_app
@@ -38,6 +41,7 @@ class Draft:
     """Everything needed to render one message, read before any commit."""
 
     message_id: int
+    invitation_id: int
     kind: str
     to_addr: str
     language: str
@@ -109,7 +113,8 @@ def draft(message: OutboxMessage, adapter=None) -> Draft:
         values["failed_to"] = failed.to_addr if failed else ""
         values["failed_error"] = failed.last_error if failed else ""
         values["outbox_link"] = _link(adapter, "outbox.message", message_id=message.seq)
-    return Draft(message.id, message.kind, message.to_addr, language, message.next_attempt_at, values, token)
+    return Draft(message.id, invitation.id, message.kind, message.to_addr, language, message.next_attempt_at, values,
+                 token)
 
 
 def render(draft: Draft) -> Rendered:
@@ -131,24 +136,26 @@ def redact(draft: Draft, text: str) -> str:
     return text.replace(draft.token, "…") if draft.token else text
 
 
-def build_email(draft: Draft, rendered: Rendered) -> EmailMessage:
+def build_email(draft: Draft, rendered: Rendered) -> MIMEMultipart:
     """The MIME message (plain text plus HTML alternative) for *draft*.
 
-    The Message-ID is fixed per outbox row, so a copy sent again by hand is
-    recognisable as the same message by the receiving side.
+    Built with the compat32 MIME classes: the header-parsing EmailMessage API cost more
+    than the SMTP exchange itself. The Message-ID is fixed per outbox row, so a copy
+    sent again by hand is recognisable as the same message by the receiving side.
     """
     sender = current_app.config["SURVEY_MAIL_SENDER"]
-    domain = parseaddr(sender)[1].rpartition("@")[2] or "localhost"
-    email = EmailMessage()
-    email["Subject"] = rendered.subject
-    email["From"] = sender
+    name, address = parseaddr(sender)
+    domain = address.rpartition("@")[2] or "localhost"
+    email = MIMEMultipart("alternative")
+    email["Subject"] = Header(rendered.subject, "utf-8")
+    email["From"] = formataddr((name, address), charset="utf-8")
     email["To"] = draft.to_addr
     email["Date"] = formatdate(localtime=False)
     email["Message-ID"] = f"<outbox-{draft.message_id}@{domain}>"
     email["Content-Language"] = draft.language
     email["Auto-Submitted"] = "auto-generated"
-    email.set_content(rendered.text)
-    email.add_alternative(rendered.html, subtype="html")
+    email.attach(MIMEText(rendered.text, "plain", "utf-8"))
+    email.attach(MIMEText(rendered.html, "html", "utf-8"))
     return email
 
 
@@ -218,7 +225,7 @@ class Connection:
     def __exit__(self, *exc_info) -> None:
         self.close()
 
-    def send(self, email: EmailMessage) -> None:
+    def send(self, email: Message) -> None:
         """Send one message (a no-op in the embedded run); raises on any failure."""
         if self.is_embedded:
             return

@@ -130,10 +130,12 @@ def claim(message_id: int, now: datetime | None = None) -> bool:
     return result.rowcount == 1
 
 
-def mark_sent(message_id: int, subject: str, body_text: str, now: datetime | None = None) -> bool:
+def mark_sent(message_id: int, subject: str, body_text: str, now: datetime | None = None, *,
+              invitation_id: int | None = None) -> bool:
     """Record a message as sent with the text it was sent with; the caller commits.
 
-    Sets the invitation's ``invited_at`` the first time its invitation goes out.
+    For an invitation e-mail pass *invitation_id*: the invitation's ``invited_at`` is
+    set the first time (reminders count from it).
     """
     now = now or utcnow()
     result = db.session.execute(
@@ -144,17 +146,13 @@ def mark_sent(message_id: int, subject: str, body_text: str, now: datetime | Non
     )
     if result.rowcount != 1:
         return False
-    db.session.execute(
-        update(Invitation)
-        .where(
-            Invitation.id == select(OutboxMessage.invitation_id).where(
-                OutboxMessage.id == message_id, OutboxMessage.kind.in_(("invitation", "forward"))
-            ).scalar_subquery(),
-            Invitation.invited_at.is_(None),
+    if invitation_id is not None:
+        db.session.execute(
+            update(Invitation)
+            .where(Invitation.id == invitation_id, Invitation.invited_at.is_(None))
+            .values(invited_at=now)
+            .execution_options(synchronize_session=False)
         )
-        .values(invited_at=now)
-        .execution_options(synchronize_session=False)
-    )
     return True
 
 

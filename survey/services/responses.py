@@ -7,6 +7,7 @@ revision lets exactly one of many identical submissions through (see :func:`subm
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -134,6 +135,16 @@ def _mark_in_progress(invitation: Invitation) -> None:
         invitation.status = "in_progress"
 
 
+#: control characters nobody types on purpose; NUL cannot even be stored in a PostgreSQL text column
+_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _without_controls(formdata: Mapping[str, list[str]]) -> dict[str, list[str]]:
+    return {name: [_CONTROLS.sub("", value) for value in ([values] if isinstance(values, str) else values)
+                   if isinstance(value, str)]
+            for name, values in formdata.items()}
+
+
 def save_page(invitation: Invitation, section_key: str, formdata: Mapping[str, list[str]], *,
               go_to: str | None = None, require_complete: bool = False) -> PageResult:
     """Save the answers typed on page *section_key* (``request.form.to_dict(flat=False)``).
@@ -149,7 +160,7 @@ def save_page(invitation: Invitation, section_key: str, formdata: Mapping[str, l
     questionnaire = load_version(response.version_id)
     keys = {question.key for question in questionnaire.section(section_key).questions}
     saved = dict(response.answers or {})
-    parsed, parse_errors = questionnaires.parse_form(questionnaire, section_key, formdata)
+    parsed, parse_errors = questionnaires.parse_form(questionnaire, section_key, _without_controls(formdata))
     merged = {key: value for key, value in {**saved, **parsed}.items() if value is not None}
     visible = questionnaires.visible_keys(questionnaire, merged)
     checked = questionnaires.check_answers(questionnaire, merged, require_complete=False)
