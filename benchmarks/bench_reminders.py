@@ -116,13 +116,16 @@ def seed(flask_app, count: int) -> int:
     """A round closing in 6 days with *count* officials invited 20 days ago; returns its id."""
     from sqlalchemy import insert
 
+    import questionnaires
     from survey.extensions import db
     from survey.models import Invitation, Round
     from survey.models._types import utcnow
     from survey.services import questionnaires as qs
-    from survey.services.reference import load_reference, match_institution, match_region
-
-    import questionnaires
+    from survey.services.reference import (
+        load_reference,
+        match_institution,
+        match_region,
+    )
 
     with flask_app.app_context():
         db.create_all()
@@ -180,11 +183,12 @@ def main() -> None:
     os.environ.update({k: env[k] for k in ("SURVEY_DATABASE_URL", "SURVEY_REDIS_URL", "SURVEY_SMTP_HOST",
                                            "SURVEY_SMTP_PORT", "SURVEY_SMTP_TLS", "SURVEY_INSTANCE_PATH",
                                            "SURVEY_SECRET_KEY")})
+    from sqlalchemy import func, select
+
     from survey import create_app
     from survey.extensions import db
     from survey.models import OutboxMessage
     from survey.services import outbox, reminders
-    from sqlalchemy import func, select
 
     flask_app = create_app()
     started = time.perf_counter()

@@ -2,8 +2,8 @@
 
 Every test that asks for ``app`` (or ``db_session``/``client``) runs twice: on SQLite and
 on the PostgreSQL of this machine. Set ``SURVEY_TEST_BACKENDS=sqlite`` to run one.
-Each pytest process uses its own PostgreSQL database (``survey_test_<suffix>``), so
-parallel runs do not collide; the suffix comes from ``SURVEY_TEST_DB_SUFFIX`` or the
+Each pytest process uses its own PostgreSQL database (``survey_test_<label>_<suffix>``),
+so parallel runs do not collide; the suffix joins ``SURVEY_TEST_DB_SUFFIX`` and the
 xdist worker id.
 """
 from __future__ import annotations
@@ -23,7 +23,11 @@ BACKENDS = [b.strip() for b in os.environ.get("SURVEY_TEST_BACKENDS", "sqlite,po
 
 
 def _suffix() -> str:
-    raw = os.environ.get("SURVEY_TEST_DB_SUFFIX") or os.environ.get("PYTEST_XDIST_WORKER") or "main"
+    raw = "_".join(
+        part
+        for part in (os.environ.get("SURVEY_TEST_DB_SUFFIX", "main"), os.environ.get("PYTEST_XDIST_WORKER"))
+        if part
+    )
     return re.sub(r"[^a-z0-9_]", "_", raw.lower())
 
 

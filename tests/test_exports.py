@@ -167,3 +167,23 @@ def test_cli_export_in_english(runner, round_with_answers, tmp_path):
 
 def test_the_build_task_is_registered_by_name():
     assert build_export.name == jobs.BUILD_EXPORT == "exports.build"
+
+
+def test_a_closed_round_reuses_its_final_workbook(app, client, round_with_answers):
+    round_ = round_with_answers
+    login_as(client, make_user("analyst"))
+    url = f"/results/rounds/{round_.id}/exports"
+    client.post(url, data={"lang": "es", "compare": "0"})
+    client.post(url, data={"lang": "es", "compare": "0"})
+    assert len(export_service.for_round(round_.id)) == 2  # open round: answers may still arrive
+
+    round_.status, round_.closed_at = "closed", utcnow()
+    db.session.commit()
+    first = client.post(url, data={"lang": "es", "compare": "0"})
+    export = export_service.for_round(round_.id)[0]
+    export_service.run(export.id, checkpoint=db.session.commit)
+    again = client.post(url, data={"lang": "es", "compare": "0"})
+    assert again.status_code == 303 and again.headers["Location"] == first.headers["Location"]
+    english = client.post(url, data={"lang": "en", "compare": "0"})
+    assert english.headers["Location"] != first.headers["Location"]
+    assert len(export_service.for_round(round_.id)) == 4

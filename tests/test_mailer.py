@@ -198,3 +198,16 @@ def test_without_smtp_host_sending_is_a_no_op(request_ctx):
     assert connection.is_embedded
     connection.send(mailer.build_email(draft, mailer.render(draft)))  # nothing to connect to, no error
     assert connection.broken is None
+
+
+def test_a_silent_server_times_out_as_a_temporary_failure(request_ctx):
+    server = socket.create_server(("127.0.0.1", 0))  # accepts the TCP connection, never says hello
+    try:
+        round_ = make_round()
+        draft = mailer.draft(outbox.add(make_invitation(round_)[0], "invitation"))
+        connection = mailer.Connection(host="127.0.0.1", port=server.getsockname()[1], tls="none", timeout=0.5)
+        with pytest.raises(mailer.ConnectError) as caught:
+            connection.send(mailer.build_email(draft, mailer.render(draft)))
+    finally:
+        server.close()
+    assert mailer.classify(caught.value)[0] == mailer.TEMPORARY and "timed out" in str(caught.value)

@@ -2,7 +2,7 @@
 in Lima, who is left out, escalation copies, and no double under concurrent dispatch."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -13,7 +13,7 @@ from survey.services import reminders
 from tests.factories import make_invitation, make_round
 
 # 15:00 UTC is 10:00 in Lima: outside the default quiet hours
-NOON = datetime(2026, 5, 4, 15, 0, tzinfo=timezone.utc)
+NOON = datetime(2026, 5, 4, 15, 0, tzinfo=UTC)
 POLICY = {"days_before_close": [7, 2], "interval_days": None, "max_count": 3, "quiet_start": "20:00",
           "quiet_end": "08:00", "escalate_after": None, "escalate_to": None}
 
@@ -72,7 +72,7 @@ def test_interval_days_repeat_until_the_cap(request_ctx):
 def test_quiet_hours_are_read_on_limas_clock(request_ctx):
     round_ = round_closing_in(6)
     invited(round_)
-    lima_night = datetime(2026, 5, 4, 3, 30, tzinfo=timezone.utc)  # 22:30 in Lima
+    lima_night = datetime(2026, 5, 4, 3, 30, tzinfo=UTC)  # 22:30 in Lima
     assert reminders.claim_due(lima_night) == []
     assert len(reminders.claim_due(lima_night + timedelta(hours=10))) == 1  # 08:30 in Lima
 

@@ -11,7 +11,13 @@ from survey.extensions import db
 from survey.models import Answer, RoundResult
 from survey.models._types import utcnow
 from survey.services import results
-from tests.factories import export_document, make_invitation, make_response, make_round, publish_document
+from tests.factories import (
+    export_document,
+    make_invitation,
+    make_response,
+    make_round,
+    publish_document,
+)
 
 
 @pytest.fixture
@@ -51,7 +57,7 @@ def test_counts_indices_and_rates_per_group(round_):
     blocks = results.for_round(round_.id)
 
     assert counts_of(blocks, "plan_status") == {("", "approved"): 1, ("", "draft"): 1, ("", "none"): 1}
-    assert counts_of(blocks, "actions") == {("a", "a"): 2, ("b", "b"): 1}
+    assert counts_of(blocks, "actions") == {("", "a"): 2, ("", "b"): 1}
     assert counts_of(blocks, "grid") == {("r1", "yes"): 2, ("r2", "no"): 1, ("r2", "yes"): 1}
     assert ("question", "notes") not in blocks and ("question", "budget") not in blocks  # text and numbers
 

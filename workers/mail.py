@@ -71,7 +71,7 @@ class Batch:
                                is_permanent=state == mailer.UNKNOWN)
             db.session.commit()
             raise
-        except Exception as exc:  # every failure is recorded on the row; none may leave it 'sending'
+        except Exception as exc:  # noqa: BLE001 - every failure is recorded; none may leave a row sending
             state, reason = mailer.classify(exc, in_doubt=self.connection.in_doubt)
             failure = outbox.mark_failed(draft.message_id, reason, is_permanent=state != mailer.TEMPORARY)
             db.session.commit()

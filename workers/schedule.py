@@ -32,10 +32,11 @@ def beat_schedule(config) -> dict[str, dict[str, Any]]:
     reminders = period(config, "SURVEY_REMINDER_EVERY", REMINDER_EVERY)
     sweep = period(config, "SURVEY_SWEEP_EVERY", SWEEP_EVERY)
     return {
-        # a dispatch not started within its period is dropped: the next one covers it
+        # a run not started within its period is dropped (the next one covers it), so a
+        # stopped worker does not find a pile of them; never under 30 s of broker latency
         "reminders-dispatch": {"task": jobs.DISPATCH_REMINDERS, "schedule": reminders,
-                               "options": {"expires": reminders}},
-        "outbox-sweep": {"task": jobs.SWEEP_OUTBOX, "schedule": sweep, "options": {"expires": sweep}},
+                               "options": {"expires": max(reminders, 30.0)}},
+        "outbox-sweep": {"task": jobs.SWEEP_OUTBOX, "schedule": sweep, "options": {"expires": max(sweep, 30.0)}},
         "results-nightly": {"task": jobs.AGGREGATE_ALL_ROUNDS, "schedule": crontab(hour=2, minute=30)},
         "exports-expire": {"task": jobs.EXPIRE_EXPORTS, "schedule": 3600.0, "options": {"expires": 3600.0}},
     }

@@ -86,6 +86,10 @@ def request_export(round_id: int):
         return render_template("results/exports.html", round=round_, form=form,
                                exports=export_service.for_round(round_.id)), 400
     compare = db.session.get(Round, form.compare.data) if form.compare.data else None
+    existing = export_service.reusable(round_, lang=form.lang.data, compare_round=compare)
+    if existing is not None:
+        flash(_("La ronda está cerrada y ya hay un libro con sus datos finales: puede descargarlo."), "success")
+        return redirect(url_for("results.export", export_id=existing.id), 303)
     export = export_service.request(round_, current_user, lang=form.lang.data, compare_round=compare)
     jobs.enqueue(jobs.BUILD_EXPORT, export.id)
     db.session.commit()

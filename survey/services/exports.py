@@ -44,6 +44,26 @@ def request(round_: Round, user: User | None, *, lang: str = "es", compare_round
     return export
 
 
+def reusable(round_: Round, *, lang: str = "es", compare_round: Round | None = None,
+             now: datetime | None = None) -> Export | None:
+    """A ready, unexpired export of the same workbook that cannot be out of date, if any.
+
+    Only closed rounds qualify (closed before that export started): nothing is submitted to
+    them any more, so a 100,000-response workbook is built once, not once per reader.
+    """
+    rounds = [round_, *([compare_round] if compare_round is not None else [])]
+    if any(r.status != "closed" or r.closed_at is None for r in rounds):
+        return None
+    latest_close = max(r.closed_at for r in rounds)
+    return db.session.scalar(
+        select(Export)
+        .where(Export.round_id == round_.id, Export.lang == lang, Export.status == "ready",
+               Export.compare_round_id == (compare_round.id if compare_round is not None else None),
+               Export.started_at > latest_close, Export.expires_at > (now or utcnow()))
+        .order_by(Export.finished_at.desc()).limit(1)
+    )
+
+
 def for_round(round_id: int) -> list[Export]:
     """The exports of a round, newest first."""
     return list(db.session.scalars(

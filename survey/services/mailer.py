@@ -18,7 +18,7 @@ from email.message import Message
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
 from email.utils import formataddr, formatdate, parseaddr
-from typing import Any
+from typing import Any, Self
 
 from flask import current_app
 from flask_babel import force_locale, format_date, format_time
@@ -203,7 +203,7 @@ class Connection:
     _used_at: float = 0.0
 
     @classmethod
-    def from_config(cls, config) -> "Connection":
+    def from_config(cls, config) -> Connection:
         """A connection configured by the SURVEY_SMTP_* settings."""
         return cls(
             host=config.get("SURVEY_SMTP_HOST"),
@@ -219,7 +219,7 @@ class Connection:
         """True when no SMTP server is configured (messages only go to the outbox)."""
         return not self.host
 
-    def __enter__(self) -> "Connection":
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc_info) -> None:

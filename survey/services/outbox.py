@@ -101,7 +101,8 @@ def _join_batch(message_id: int) -> None:
 def send_later(message_ids: Sequence[int]) -> int:
     """Queue mail.send tasks for *message_ids*, :data:`BATCH_SIZE` per task; returns the task count.
 
-    Call it after the commit that created the rows (tasks carry ids only).
+    Inside a transaction with writes the tasks wait for its commit (survey.jobs);
+    after the commit they go at once. Tasks carry ids only.
     """
     batches = [list(message_ids[i:i + BATCH_SIZE]) for i in range(0, len(message_ids), BATCH_SIZE)]
     for batch in batches:

@@ -20,7 +20,15 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from survey.extensions import db
-from survey.models import Answer, Invitation, QuestionnaireVersion, Response, ResultRefresh, Round, RoundResult
+from survey.models import (
+    Answer,
+    Invitation,
+    QuestionnaireVersion,
+    Response,
+    ResultRefresh,
+    Round,
+    RoundResult,
+)
 from survey.models._types import utcnow
 
 #: question types whose answers are counted by value (free text, numbers and dates are not)
@@ -53,18 +61,32 @@ def _definitions(round_: Round) -> tuple[dict[str, str], list[str]]:
     return counted, axes
 
 
-def question_counts(round_id: int, keys: list[str]) -> dict[str, list[dict[str, Any]]]:
-    """{question key: [{item, value, count}]} for the given questions of a round."""
+def question_counts(round_id: int, keys: list[str], grid_keys: list[str] = ()) -> dict[str, list[dict[str, Any]]]:
+    """{question key: [{item, value, count}]} for the given questions of a round.
+
+    Most questions are counted by (question, value) alone, which the (round, question,
+    value) index answers without reading the table; only grids (*grid_keys*), whose
+    rows are told apart by ``item``, read it. (A multiple-choice answer's item is its
+    value.)
+    """
     counts: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    if not keys:
-        return counts
-    rows = db.session.execute(
-        select(Answer.question_key, Answer.value, Answer.item, func.count())
-        .where(Answer.round_id == round_id, Answer.question_key.in_(keys))
-        .group_by(Answer.question_key, Answer.value, Answer.item)
-    )
-    for key, value, item, count in rows:
-        counts[key].append({"item": item, "value": value, "count": count})
+    plain = [key for key in keys if key not in set(grid_keys)]
+    if plain:
+        rows = db.session.execute(
+            select(Answer.question_key, Answer.value, func.count())
+            .where(Answer.round_id == round_id, Answer.question_key.in_(plain))
+            .group_by(Answer.question_key, Answer.value)
+        )
+        for key, value, count in rows:
+            counts[key].append({"item": "", "value": value, "count": count})
+    if grid_keys:
+        rows = db.session.execute(
+            select(Answer.question_key, Answer.value, Answer.item, func.count())
+            .where(Answer.round_id == round_id, Answer.question_key.in_(list(grid_keys)))
+            .group_by(Answer.question_key, Answer.value, Answer.item)
+        )
+        for key, value, item, count in rows:
+            counts[key].append({"item": item, "value": value, "count": count})
     for entries in counts.values():
         entries.sort(key=lambda e: (e["item"], e["value"]))
     return counts
@@ -152,7 +174,8 @@ def compute(round_: Round) -> dict[tuple[str, str], dict[str, Any]]:
     """Every result block of *round_*, keyed by (scope, scope key); reads only."""
     counted, axes = _definitions(round_)
     blocks: dict[tuple[str, str], dict[str, Any]] = {}
-    for key, entries in question_counts(round_.id, sorted(counted)).items():
+    grids = sorted(key for key, qtype in counted.items() if qtype == "matrix")
+    for key, entries in question_counts(round_.id, sorted(counted), grids).items():
         blocks[("question", key)] = {"type": counted[key], "counts": entries}
     groups = _groups(round_.id, axes)
     groups.setdefault(("national", ""), _blank_group())
@@ -205,6 +228,8 @@ def plan(round_id: int, *, debounce: float, force: bool = False, now: datetime |
     The caller commits.
     """
     now = now or utcnow()
+    if db.session.get(Round, round_id) is None:
+        return None
     _ensure_refresh_row(round_id)
     computed_at = db.session.scalar(select(ResultRefresh.computed_at).where(ResultRefresh.round_id == round_id))
     if force or computed_at is None or now - computed_at >= timedelta(seconds=debounce):

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import Cell
-from openpyxl.styles import Alignment, Font
+from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 LIMA = ZoneInfo("America/Lima")
@@ -29,7 +29,6 @@ ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]"
 #: exact types written as they are
 _PLAIN = frozenset({int, float, bool, type(None)})
 BOLD = Font(bold=True)
-WRAP = Alignment(wrap_text=True, vertical="top")
 PERCENT = "0.0%"
 ONE_DECIMAL = "0.0"
 
@@ -87,9 +86,8 @@ class CellMaker:
         cell.quotePrefix = True
         return cell
 
-    def styled(self, value: Any, *, bold: bool = False, number_format: str | None = None,
-               wrap: bool = False) -> Cell:
-        """A cell with a font, number format or wrapping (text still made safe)."""
+    def styled(self, value: Any, *, bold: bool = False, number_format: str | None = None) -> Cell:
+        """A cell in bold or with a number format (text still made safe)."""
         plain = self(value)
         if isinstance(plain, Cell):
             cell = plain
@@ -99,8 +97,6 @@ class CellMaker:
             cell.font = BOLD
         if number_format:
             cell.number_format = number_format
-        if wrap:
-            cell.alignment = WRAP
         return cell
 
 

@@ -21,8 +21,6 @@ from survey.workbook.questions import RoundQuestions
 CHOICE_TYPES = ("single_choice", "multiple_choice", "yes_no", "likert")
 #: question types with a numeric summary
 NUMBER_TYPES = ("integer", "decimal", "currency", "likert")
-#: types stored as several answer rows per response
-MULTI_ROW_TYPES = ("multiple_choice", "matrix")
 BATCH = 2000
 
 

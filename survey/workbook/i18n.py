@@ -59,8 +59,6 @@ TEXTS: dict[str, tuple[str, str]] = {
     # responses
     "response_id": ("ID respuesta", "Response ID"),
     "submitted_at": ("Enviado", "Submitted"),
-    "institution_code": ("Código institución", "Institution code"),
-    "region_code": ("Ubigeo", "Ubigeo"),
     "yes": ("Sí", "Yes"),
     "no": ("No", "No"),
     "truncated": ("…[TRUNCADO]", "…[TRUNCATED]"),
@@ -99,7 +97,6 @@ TEXTS: dict[str, tuple[str, str]] = {
     "only_in": ("Preguntas solo en {round}", "Questions only in {round}"),
     "none": ("(ninguna)", "(none)"),
     "mean_of": ("Media", "Mean"),
-    "percent_yes": ("% Sí", "% Yes"),
     "percent_of": ("% {label}", "% {label}"),
     # question types
     "type.single_choice": ("Opción única", "Single choice"),

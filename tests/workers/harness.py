@@ -17,7 +17,6 @@ from collections import Counter
 from contextlib import contextmanager
 from pathlib import Path
 
-import redis
 from aiosmtpd.controller import Controller
 
 from survey import create_app
@@ -53,7 +52,7 @@ class Sink:
         if self.on_message is not None:
             self.on_message(count)
         if self.delay:
-            time.sleep(self.delay)  # blocks this server: a slow mail server
+            time.sleep(self.delay)  # noqa: ASYNC251 - blocking on purpose: a slow mail server
         return "250 OK"
 
     def count_for(self, message_ids) -> dict[int, int]:

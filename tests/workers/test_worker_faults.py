@@ -179,3 +179,36 @@ def test_two_beats_at_once_send_each_reminder_once(stack, sink_server):
     assert set(sink_server.sink.count_for([m.id for m in reminders]).values()) == {1}
     dispatches = sorted(log.count("Sending due task reminders-dispatch") for log in logs)
     assert dispatches[0] == 0 and dispatches[1] >= 4  # the redbeat lock kept the second beat waiting
+
+
+def test_a_burst_of_aggregation_requests_gives_the_numbers_of_one_full_computation(stack):
+    from survey.models import ResultRefresh, Round
+    from survey.services import results
+    from tests.factories import export_document, make_response
+
+    with stack.app.app_context():
+        round_ = make_round(publish_document(export_document()), reminder_policy=NO_REMINDERS)
+        for plan_status in ("approved", "draft", "none"):
+            invitation, _token = make_invitation(round_)
+            make_response(invitation, {"has_plan": True, "plan_status": plan_status, "actions": ["a"]})
+        db.session.commit()
+        round_id = round_.id
+        celery = stack.app.extensions["celery"]
+        for _ in range(5):
+            celery.send_task("results.aggregate", args=[round_id])
+        db.session.remove()
+
+    def computed():
+        with stack.app.app_context():
+            refresh = db.session.get(ResultRefresh, round_id)
+            done = refresh is not None and refresh.computed_at is not None
+            db.session.remove()
+            return done
+
+    with running(stack, *worker_args("results"), name="results", SURVEY_RESULTS_DEBOUNCE=1.0):
+        wait_until(computed, timeout=30, message="the results")
+    with stack.app.app_context():
+        stored = results.for_round(round_id)
+        assert stored == {key: payload for key, payload in results.compute(db.session.get(Round, round_id)).items()}
+        assert stored[("national", "")]["submitted"] == 3
+        db.session.remove()
