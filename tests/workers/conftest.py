@@ -7,6 +7,13 @@ import redis
 from tests.workers.harness import REDIS_URL, Sink, SmtpServer, Stack
 
 
+def pytest_collection_modifyitems(items):
+    """Keep every real-worker test on one xdist worker: they share Redis DB 5."""
+    for item in items:
+        if "tests/workers/" in str(item.path).replace("\\", "/"):
+            item.add_marker(pytest.mark.xdist_group("celery-redis-db5"))
+
+
 @pytest.fixture(scope="module")
 def redis_db():
     client = redis.Redis.from_url(REDIS_URL)
