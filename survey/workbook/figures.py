@@ -209,6 +209,7 @@ def question_stats(round_id: int, questions: RoundQuestions) -> dict[str, Questi
         q = entry.question
         kind = "matrix_" + (q.cell_type or "single_choice") if q.type == "matrix" else q.type
         by_type[kind].append(q.key)
+    multiple = set(by_type["multiple_choice"])
     multi = by_type["multiple_choice"] + by_type["matrix_single_choice"] + by_type["matrix_integer"]
     single = [entry.key for entry in questions if entry.key not in set(multi)]
     base = select(Answer.question_key).where(Answer.round_id == round_id)
@@ -223,14 +224,22 @@ def question_stats(round_id: int, questions: RoundQuestions) -> dict[str, Questi
             .where(Answer.question_key.in_(multi)).group_by(Answer.question_key)
         ):
             stats[key].answered = n
-    counted = [k for t in (*CHOICE_TYPES, "matrix_single_choice") for k in by_type[t]]
-    if counted:
-        for key, item, value, n in db.session.execute(
-            base.add_columns(Answer.item, Answer.value, func.count(Answer.id))
-            .where(Answer.question_key.in_(counted)).group_by(Answer.question_key, Answer.item, Answer.value)
+    # Choices are grouped on the (round, question, value) index alone, without reading rows: a
+    # multiple-choice row's value is the option itself, so only grids need the item column.
+    choices = [k for t in CHOICE_TYPES for k in by_type[t]]
+    if choices:
+        for key, value, n in db.session.execute(
+            base.add_columns(Answer.value, func.count())
+            .where(Answer.question_key.in_(choices)).group_by(Answer.question_key, Answer.value)
         ):
-            value = value.lower() if value in ("True", "False") else value
-            stats[key].counts[(item or "", value)] = stats[key].counts.get((item or "", value), 0) + n
+            _add_count(stats[key], value if key in multiple else "", value, n)
+    if by_type["matrix_single_choice"]:
+        for key, item, value, n in db.session.execute(
+            base.add_columns(Answer.item, Answer.value, func.count())
+            .where(Answer.question_key.in_(by_type["matrix_single_choice"]))
+            .group_by(Answer.question_key, Answer.item, Answer.value)
+        ):
+            _add_count(stats[key], item, value, n)
     numeric = [k for t in (*NUMBER_TYPES, "matrix_integer") for k in by_type[t]]
     if numeric:
         _number_stats(round_id, numeric, stats)
@@ -242,6 +251,11 @@ def question_stats(round_id: int, questions: RoundQuestions) -> dict[str, Questi
             stats[key].first_date = _iso_date(first)
             stats[key].last_date = _iso_date(last)
     return stats
+
+
+def _add_count(stats: QuestionStats, item: str | None, value: str, n: int) -> None:
+    value = value.lower() if value in ("True", "False") else value
+    stats.counts[(item or "", value)] = stats.counts.get((item or "", value), 0) + n
 
 
 def _number_stats(round_id: int, keys: list[str], stats: dict[str, QuestionStats]) -> None:
