@@ -38,8 +38,12 @@ ensure_venv() {
   fi
   local stamp=".venv/.installed${extra:+-$extra}"
   if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ] || [ setup.py -nt "$stamp" ]; then
-    .venv/bin/python -m pip install -q --upgrade pip
-    .venv/bin/python -m pip install -q -e ".${extra:+[$extra]}"
+    echo "installing the project into .venv (log: .venv/install.log)" >&2
+    if ! { .venv/bin/python -m pip install -q --upgrade pip &&
+           .venv/bin/python -m pip install -q -e ".${extra:+[$extra]}"; } >.venv/install.log 2>&1; then
+      tail -30 .venv/install.log >&2
+      exit 1
+    fi
     touch "$stamp"
   fi
 }
