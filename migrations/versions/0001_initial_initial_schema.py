@@ -2,7 +2,7 @@
 
 Revision ID: 0001_initial
 Revises: 
-Create Date: 2026-11-27 14:45:49.617042
+Create Date: 2026-11-27 15:35:00.731673
 
 """
 from alembic import op

@@ -8,8 +8,16 @@ _hasher = PasswordHasher()
 
 MIN_LENGTH = 10
 
-#: verified against when the account does not exist, so both cases cost the same time
-_DUMMY_HASH = _hasher.hash("not a real password, only for timing")
+#: verified against when the account does not exist, so both cases cost the same time;
+#: made on first use, not at import (a worker would pay 64 MiB for nothing)
+_DUMMY_HASH: str | None = None
+
+
+def _dummy_hash() -> str:
+    global _DUMMY_HASH
+    if _DUMMY_HASH is None:
+        _DUMMY_HASH = _hasher.hash("not a real password, only for timing")
+    return _DUMMY_HASH
 
 
 def hash_password(password: str) -> str:
@@ -20,7 +28,7 @@ def hash_password(password: str) -> str:
 def verify_password(stored_hash: str | None, password: str) -> bool:
     """Check *password*; with no stored hash, still spend the time of a real check."""
     try:
-        return _hasher.verify(stored_hash or _DUMMY_HASH, password) and stored_hash is not None
+        return _hasher.verify(stored_hash or _dummy_hash(), password) and stored_hash is not None
     except (VerificationError, InvalidHashError):
         return False
 
