@@ -84,6 +84,9 @@ def from_environment(instance_path: str) -> dict:
             "broker_connection_retry_on_startup": True,
             "timezone": "America/Lima",
         },
+        # Seconds during which a web process sends at most one results.aggregate per round
+        # (sent with that countdown, so it covers the window); 0 sends one per submission.
+        "SURVEY_RESULTS_DEBOUNCE_SECONDS": float(os.environ.get("SURVEY_RESULTS_DEBOUNCE_SECONDS", "10")),
         "BABEL_DEFAULT_LOCALE": "es",
         "BABEL_DEFAULT_TIMEZONE": "America/Lima",
         "SURVEY_LANGUAGES": ("es", "en"),

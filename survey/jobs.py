@@ -6,10 +6,12 @@ e-mail) exists for a rolled-back row.
 """
 from __future__ import annotations
 
+import threading
+import time
 from typing import Any
 
 from celery import Celery
-from flask import Flask, current_app, g, has_app_context
+from flask import Flask, current_app, has_app_context
 from sqlalchemy import event
 
 from survey.extensions import db
@@ -37,19 +39,55 @@ def enqueue(name: str, *args: Any, **options: Any) -> None:
     Outside a transaction (nothing pending) it is sent at once.
     """
     session = db.session()
-    if session.in_transaction() and (session.new or session.dirty or session.deleted or _has_writes(session)):
+    if _has_pending_writes(session):
         pending = session.info.setdefault("survey_after_commit", [])
         pending.append((name, args, options))
         return
     celery_app().send_task(name, args=list(args), **options)
 
 
-def _has_writes(session) -> bool:
-    return bool(session.info.get("survey_wrote"))
+#: (task name, args) -> time.monotonic() of its last debounced send, in this process
+_debounced_at: dict[tuple, float] = {}
+_debounce_lock = threading.Lock()
+
+
+def enqueue_debounced(name: str, *args: Any, seconds: float) -> None:
+    """Send task *name* at most once per *seconds* per process for the same arguments.
+
+    The task is sent with ``countdown=seconds``, so it runs after the window and sees
+    everything committed during it: requests skipped in the window are covered by it.
+    Only for tasks whose run recomputes from the database (results.aggregate). With
+    *seconds* 0, or writes pending (a rollback would drop the send), it is :func:`enqueue`.
+    """
+    if seconds <= 0 or _has_pending_writes(db.session()):
+        enqueue(name, *args)
+        return
+    key = (name, args)
+    with _debounce_lock:
+        now = time.monotonic()
+        if now - _debounced_at.get(key, float("-inf")) < seconds:
+            return
+        _debounced_at[key] = now
+    try:
+        celery_app().send_task(name, args=list(args), countdown=seconds)
+    except Exception:
+        _debounced_at.pop(key, None)  # not sent: the next request must try again
+        raise
+
+
+def _has_pending_writes(session) -> bool:
+    return session.in_transaction() and bool(session.new or session.dirty or session.deleted
+                                              or session.info.get("survey_wrote"))
 
 
 def _after_flush(session, _ctx) -> None:
     session.info["survey_wrote"] = True
+
+
+def _on_execute(state) -> None:
+    # INSERT/UPDATE/DELETE statements run through the session write without a flush.
+    if state.is_insert or state.is_update or state.is_delete:
+        state.session.info["survey_wrote"] = True
 
 
 def _after_commit(session) -> None:
@@ -58,8 +96,10 @@ def _after_commit(session) -> None:
     if not pending or not has_app_context():
         return
     app = celery_app()
-    for name, args, options in pending:
-        app.send_task(name, args=list(args), **options)
+    # One producer from the pool for all the tasks of a commit, not one acquire per task.
+    with app.producer_or_acquire() as producer:
+        for name, args, options in pending:
+            app.send_task(name, args=list(args), producer=producer, **options)
 
 
 def _after_rollback(session) -> None:
@@ -76,5 +116,6 @@ def init_app(app: Flask) -> None:
 
     if not event.contains(Session, "after_commit", _after_commit):
         event.listen(Session, "after_flush", _after_flush)
+        event.listen(Session, "do_orm_execute", _on_execute)
         event.listen(Session, "after_commit", _after_commit)
         event.listen(Session, "after_soft_rollback", lambda s, _t: _after_rollback(s))

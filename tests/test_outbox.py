@@ -45,6 +45,17 @@ def test_queueing_in_one_transaction_makes_tasks_of_a_hundred_ids(request_ctx):
     assert sum(len(ids) for name, (ids,), _ in db.session.info["survey_after_commit"]) == 101
 
 
+def test_a_message_that_is_the_only_write_waits_for_the_commit(request_ctx):
+    invitation = make_invitation(make_round())[0]
+    db.session.commit()
+    message = outbox.queue(invitation, "receipt", 1)  # one INSERT statement, no ORM flush
+    assert db.session.info["survey_after_commit"] == [("mail.send", ([message.id],), {})]
+    assert outbox.queue(invitation, "receipt", 1).id == message.id
+    assert outbox.add(invitation, "receipt", 1).id == message.id
+    db.session.rollback()
+    assert "survey_after_commit" not in db.session.info  # no task for a rolled-back row
+
+
 def test_only_one_claim_wins_and_a_message_waiting_for_backoff_is_not_claimable(request_ctx):
     message = outbox.add(make_invitation(make_round())[0], "invitation")
     assert outbox.claim(message.id) is True

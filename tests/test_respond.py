@@ -6,6 +6,7 @@ import re
 import pytest
 from sqlalchemy import func, select
 
+from survey import jobs
 from survey.extensions import db, limiter
 from survey.models import OutboxMessage, ResponseRevision
 from survey.models._types import utcnow
@@ -255,3 +256,50 @@ def test_the_review_flags_answers_worth_a_second_look(client, link):
     review = client.get(f"/r/{token}/review").get_data(as_text=True)
     assert "Es mayor que su respuesta a «" in review and "Revise si es correcto" in review
     assert "Falta completar" not in review  # a warning, not an error: submitting is still possible
+
+
+def sent_tasks(app) -> list[tuple[str, list, str | None]]:
+    """Drain the in-memory broker: (task name, args, eta) of every message sent."""
+    found = []
+    with app.extensions["celery"].connection_for_read() as conn:
+        queue = conn.SimpleQueue("celery")
+        while True:
+            try:
+                message = queue.get(block=False)
+            except queue.Empty:
+                break
+            found.append((message.headers["task"], message.payload[0], message.headers.get("eta")))
+            message.ack()
+        queue.close()
+    return found
+
+
+def test_submissions_in_one_window_send_one_deferred_recomputation(app, client, db_session, monkeypatch):
+    monkeypatch.setattr(jobs, "_debounced_at", {})  # no window left open by another test
+    monkeypatch.setitem(app.config, "SURVEY_RESULTS_DEBOUNCE_SECONDS", 10)
+    round_ = make_round()
+    links = [make_invitation(round_) for _ in range(2)]
+    db_session.commit()
+    sent_tasks(app)
+    for _, token in links:
+        answer_all(client, token)
+        assert client.post(f"/r/{token}/submit", data={"nonce": nonce_of(client, token)}).status_code == 303
+    sent = sent_tasks(app)
+    receipts = [args for name, args, _ in sent if name == jobs.SEND_MESSAGES]
+    assert len(receipts) == 2  # one receipt per submission, only after its commit
+    aggregates = [(args, eta) for name, args, eta in sent if name == jobs.AGGREGATE_ROUND]
+    # one run, after the window, covering both submissions
+    assert len(aggregates) == 1 and aggregates[0][0] == [round_.id] and aggregates[0][1] is not None
+
+
+def test_without_a_window_every_submission_asks_for_a_recomputation(app, client, db_session, monkeypatch):
+    monkeypatch.setitem(app.config, "SURVEY_RESULTS_DEBOUNCE_SECONDS", 0)
+    round_ = make_round()
+    links = [make_invitation(round_) for _ in range(2)]
+    db_session.commit()
+    sent_tasks(app)
+    for _, token in links:
+        answer_all(client, token)
+        client.post(f"/r/{token}/submit", data={"nonce": nonce_of(client, token)})
+    sent = sent_tasks(app)
+    assert [(args, eta) for name, args, eta in sent if name == jobs.AGGREGATE_ROUND] == [([round_.id], None)] * 2

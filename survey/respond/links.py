@@ -14,7 +14,7 @@ import re
 from flask import current_app, g, render_template, request, session
 from flask_babel import refresh
 from limits import parse as parse_limit
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from survey import tokens
@@ -94,15 +94,19 @@ def _use_invitation_language(invitation: Invitation) -> None:
     refresh()  # forget a language worked out before the invitation was known
 
 
+#: Built once: the statement and its cache key are reused by every request (only the hash varies).
+_BY_TOKEN_HASH = (
+    select(Invitation)
+    .options(joinedload(Invitation.round, innerjoin=True), joinedload(Invitation.response))
+    .where(Invitation.token_hash == bindparam("token_hash"))
+)
+
+
 def _find(token: str) -> Invitation | None:
     """tokens.find, loading the round and the response in the same query (every page needs both)."""
     if not token or len(token) > 100:
         return None
-    return db.session.scalar(
-        select(Invitation)
-        .options(joinedload(Invitation.round, innerjoin=True), joinedload(Invitation.response))
-        .where(Invitation.token_hash == tokens.token_hash(token))
-    )
+    return db.session.scalar(_BY_TOKEN_HASH, {"token_hash": tokens.token_hash(token)})
 
 
 def resolve():

@@ -6,7 +6,7 @@ Declining and forwarding live in handoff_views, the gate every page passes in bl
 """
 from __future__ import annotations
 
-from flask import abort, flash, g, jsonify, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, g, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError, generate_csrf
 
@@ -199,7 +199,10 @@ def submit():
         flash(_("Antes de enviar, complete o corrija las respuestas marcadas."), "error")
         return redirect(url_for("respond.section", key=first.key, check=1), 303)
     if outcome.status == "submitted":
-        jobs.enqueue(jobs.AGGREGATE_ROUND, round_id)
+        # Per process, one recomputation per round per window (it runs after the window, so it
+        # covers every submission made in it): a burst of submissions is not a burst of tasks.
+        jobs.enqueue_debounced(jobs.AGGREGATE_ROUND, round_id,
+                               seconds=float(current_app.config["SURVEY_RESULTS_DEBOUNCE_SECONDS"]))
         return redirect(url_for("respond.done"), 303)
     return redirect(url_for("respond.done", already=1), 303)
 

@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from survey import jobs
 from survey.extensions import db
@@ -56,25 +57,26 @@ def add(invitation: Invitation, kind: str, seq: int = 0, *, to_addr: str | None 
 
 
 def _add(invitation: Invitation, kind: str, seq: int, to_addr: str | None) -> tuple[OutboxMessage, bool]:
-    existing = db.session.scalar(
+    # One INSERT guarded by the UNIQUE key instead of select-then-insert: cheaper, and two
+    # parallel transactions cannot both add the message (the loser gets no row back).
+    dialect_insert = postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    message = db.session.scalar(
+        dialect_insert(OutboxMessage)
+        .values(invitation_id=invitation.id, round_id=invitation.round_id, kind=kind, seq=seq,
+                to_addr=to_addr or invitation.email)
+        .on_conflict_do_nothing(index_elements=["invitation_id", "kind", "seq"])
+        .returning(OutboxMessage)
+    )
+    if message is not None:
+        return message, True
+    existing = db.session.scalars(
         select(OutboxMessage).where(
             OutboxMessage.invitation_id == invitation.id,
             OutboxMessage.kind == kind,
             OutboxMessage.seq == seq,
         )
-    )
-    if existing is not None:
-        return existing, False
-    message = OutboxMessage(
-        invitation=invitation,
-        round_id=invitation.round_id,
-        kind=kind,
-        seq=seq,
-        to_addr=to_addr or invitation.email,
-    )
-    db.session.add(message)
-    db.session.flush()
-    return message, True
+    ).one()
+    return existing, False
 
 
 def queue(invitation: Invitation, kind: str, seq: int = 0, *, to_addr: str | None = None) -> OutboxMessage:
