@@ -118,4 +118,11 @@ def init_app(app: Flask) -> None:
         event.listen(Session, "after_flush", _after_flush)
         event.listen(Session, "do_orm_execute", _on_execute)
         event.listen(Session, "after_commit", _after_commit)
-        event.listen(Session, "after_soft_rollback", lambda s, _t: _after_rollback(s))
+        event.listen(Session, "after_soft_rollback", _after_soft_rollback)
+
+
+def _after_soft_rollback(session, previous_transaction) -> None:
+    # A savepoint rolled back inside a transaction that goes on to commit keeps the
+    # tasks queued before it; only the end of the outermost transaction drops them.
+    if previous_transaction.parent is None:
+        _after_rollback(session)
