@@ -146,7 +146,7 @@ def test_queued_tasks_lost_with_the_broker_are_sent_by_the_sweeper_once(stack, s
 
 def test_a_redelivery_during_a_slow_send_sends_nothing_twice(stack, sink_server):
     message_ids, _invitations, _editor = make_round_for(stack, invitations=5)
-    sink_server.sink.delay = 1.5
+    sink_server.sink.delay = 2.5  # each send outlives the 1 s visibility timeout by far
     fast_redelivery = {"broker_transport_options": {
         "visibility_timeout": 1, "unacked_restore_interval": 1, "unacked_restore_throttle": 1}}
     try:
