@@ -145,20 +145,28 @@ def test_queued_tasks_lost_with_the_broker_are_sent_by_the_sweeper_once(stack, s
 
 
 def test_a_redelivery_during_a_slow_send_sends_nothing_twice(stack, sink_server):
-    message_ids, _invitations, _editor = make_round_for(stack, invitations=5)
-    sink_server.sink.delay = 2.5  # each send outlives the 1 s visibility timeout by far
     fast_redelivery = {"broker_transport_options": {
         "visibility_timeout": 1, "unacked_restore_interval": 1, "unacked_restore_throttle": 1}}
-    try:
-        with running(stack, *worker_args("slow", concurrency=2), name="slow", celery=fast_redelivery) as worker:
-            task_id = send_task(stack, message_ids)
-            final = wait_until(lambda: settled(stack, message_ids), timeout=40, message="all sent")
-            log = worker.text()
-    finally:
-        sink_server.sink.delay = 0.0
-    assert log.count(f"mail.send[{task_id}] received") >= 2  # the broker did hand the task out again
-    assert {m.status for m in final} == {"sent"}
-    assert set(sink_server.sink.count_for(message_ids).values()) == {1}
+    redelivered = False
+    # The broker hands the task out again only if its restore loop runs during the send; on a
+    # saturated machine it may not, so the scenario is tried up to three times. Every attempt
+    # must send each message exactly once; at least one must have seen the redelivery.
+    for _attempt in range(3):
+        message_ids, _invitations, _editor = make_round_for(stack, invitations=5)
+        sink_server.sink.delay = 2.5  # each send outlives the 1 s visibility timeout by far
+        try:
+            with running(stack, *worker_args("slow", concurrency=2), name="slow", celery=fast_redelivery) as worker:
+                task_id = send_task(stack, message_ids)
+                final = wait_until(lambda: settled(stack, message_ids), timeout=40, message="all sent")
+                log = worker.text()
+        finally:
+            sink_server.sink.delay = 0.0
+        assert {m.status for m in final} == {"sent"}
+        assert set(sink_server.sink.count_for(message_ids).values()) == {1}
+        if log.count(f"mail.send[{task_id}] received") >= 2:  # the broker did hand the task out again
+            redelivered = True
+            break
+    assert redelivered
 
 
 def test_two_beats_at_once_send_each_reminder_once(stack, sink_server):
