@@ -14,7 +14,7 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if "tests/workers/" in str(item.path).replace("\\", "/"):
             item.add_marker(pytest.mark.xdist_group("celery-redis-db5"))
-            item.add_marker(pytest.mark.flaky(reruns=2, reruns_delay=2))
+            item.add_marker(pytest.mark.flaky(reruns=4, reruns_delay=2))
 
 
 @pytest.fixture(scope="module")
