@@ -1,36 +1,29 @@
 """Loading and reading definition documents, with a cache keyed by fingerprint."""
 from __future__ import annotations
 
-from functools import lru_cache
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import questionnaires
 
-
-class _Frozen:
-    """Hashable wrapper so lru_cache can key on the fingerprint alone."""
-
-    __slots__ = ("document",)
-
-    def __init__(self, document):
-        self.document = document
-
-    def __hash__(self):  # pragma: no cover - never used as a key
-        return 0
-
-    def __eq__(self, other):  # pragma: no cover
-        return True
+#: fingerprint -> parsed questionnaire; a fingerprint names one document forever
+_LOADED: dict[str, questionnaires.Questionnaire] = {}
+_LOADED_MAX = 64
 
 
-@lru_cache(maxsize=64)
-def _load(fingerprint: str, holder: _Frozen):
-    return questionnaires.load(holder.document)
+def load_cached(fingerprint: str, document: dict[str, Any] | Callable[[], dict[str, Any]]):
+    """Return the Questionnaire with *fingerprint*, parsing *document* only on a miss.
 
-
-def load_cached(fingerprint: str, document: dict[str, Any]):
-    """Return the Questionnaire for a stored document; published documents never change."""
-    return _load(fingerprint, _Frozen(document))
+    *document* may be a function returning it, so callers that know the fingerprint avoid
+    reading tens of KB of JSON from the database on every request.
+    """
+    loaded = _LOADED.get(fingerprint)
+    if loaded is None:
+        if len(_LOADED) >= _LOADED_MAX:
+            _LOADED.clear()
+        loaded = _LOADED[fingerprint] = questionnaires.load(document() if callable(document) else document)
+    return loaded
 
 
 FORMATS = {".json": "json", ".yaml": "yaml", ".yml": "yaml", ".xlsx": "xlsx"}

@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import delete, insert, select, update
@@ -20,9 +19,16 @@ from sqlalchemy.orm.attributes import set_committed_value
 import questionnaires
 from questionnaires import AnswerError
 from survey.extensions import db
-from survey.models import Answer, Invitation, QuestionnaireVersion, Response, ResponseRevision
+from survey.models import (
+    Answer,
+    Invitation,
+    QuestionnaireVersion,
+    Response,
+    ResponseRevision,
+)
 from survey.models._types import utcnow
 from survey.services import outbox
+from survey.services.definitions import load_cached
 
 #: Invitation states from which saving an answer means "in progress".
 _NOT_STARTED = ("invited", "opened", "declined")
@@ -73,14 +79,8 @@ def load_version(version_id: int) -> questionnaires.Questionnaire:
     if version_id not in known:
         known[version_id] = db.session.scalar(
             select(QuestionnaireVersion.fingerprint).where(QuestionnaireVersion.id == version_id))
-    return _parsed(known[version_id], version_id)
-
-
-@lru_cache(maxsize=32)
-def _parsed(fingerprint: str, version_id: int) -> questionnaires.Questionnaire:
-    # Keyed by the fingerprint too: equal fingerprints mean equal documents, whatever the id.
-    document = db.session.scalar(select(QuestionnaireVersion.document).where(QuestionnaireVersion.id == version_id))
-    return questionnaires.load(document)
+    return load_cached(known[version_id], lambda: db.session.scalar(
+        select(QuestionnaireVersion.document).where(QuestionnaireVersion.id == version_id)))
 
 
 def can_change(invitation: Invitation) -> bool:
