@@ -28,7 +28,61 @@ def _tune_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        is_reading = bool(connection.get_execution_options().get(_READING))
+        connection.exec_driver_sql("BEGIN" if is_reading else "BEGIN IMMEDIATE")
+        connection.info[_READING] = is_reading
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _refuse_writes_while_reading(connection, _cursor, _statement, _parameters, context, _executemany):
+        # A deferred transaction that writes after another writer committed fails at once with
+        # "database is locked" (its snapshot is stale): writes must follow begin_writing().
+        if connection.info.get(_READING) and context is not None and (
+                context.isinsert or context.isupdate or context.isdelete):
+            raise WriteWhileReading("a write in a reading transaction: call database.begin_writing() first")
+
+
+#: execution option and connection.info key of a SQLite transaction begun as a reader
+_READING = "survey_reading"
+
+
+class WriteWhileReading(RuntimeError):
+    """A statement tried to write inside a transaction begun by :func:`begin_reading`."""
+
+
+def begin_reading() -> None:
+    """Begin the session's transaction as a reader, if it has not begun yet.
+
+    On SQLite every other transaction begins with BEGIN IMMEDIATE and holds the database's
+    single write lock from its first query to its commit. Pages that mostly read (every page
+    behind a personal link) begin deferred instead: reading takes no lock in WAL mode, and
+    :func:`begin_writing` takes the write lock only for the statements that write, so other
+    officials' requests do not wait behind this one's reading, checking and rendering.
+    On PostgreSQL this does nothing (readers never block writers there).
+    """
+    session = db.session()
+    if not session.in_transaction() and session.get_bind().dialect.name == "sqlite":
+        session.connection(execution_options={_READING: True})
+
+
+def begin_writing() -> bool:
+    """Take the write lock for the rest of a transaction begun by :func:`begin_reading`.
+
+    SQLite cannot upgrade a reader whose snapshot another writer has since moved past, so the
+    reading transaction ends and a BEGIN IMMEDIATE one takes its place (the ORM's session goes on,
+    objects loaded so far stay loaded). Returns True when that happened: rows read before may
+    have changed since, and the caller must re-read or guard its writes (a conditional UPDATE)
+    with what it decided on. False (nothing done) otherwise, and always on PostgreSQL.
+    """
+    session = db.session()
+    if not session.in_transaction():
+        return False
+    connection = session.connection()
+    if not connection.info.get(_READING):
+        return False
+    connection.info[_READING] = False
+    connection.exec_driver_sql("COMMIT")
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    return True
 
 
 def init_app(app: Flask) -> None:

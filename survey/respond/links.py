@@ -14,13 +14,14 @@ import re
 from flask import current_app, g, render_template, request, session
 from flask_babel import refresh
 from limits import parse as parse_limit
-from sqlalchemy import bindparam, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import bindparam, func, select
+from sqlalchemy.orm import contains_eager
 
-from survey import tokens
+from survey import database, tokens
 from survey.extensions import db, limiter
-from survey.models import Invitation
+from survey.models import Invitation, QuestionnaireVersion, Response, Round
 from survey.models._types import utcnow
+from survey.services import responses
 
 log = logging.getLogger(__name__)
 
@@ -95,18 +96,28 @@ def _use_invitation_language(invitation: Invitation) -> None:
 
 
 #: Built once: the statement and its cache key are reused by every request (only the hash varies).
+#: The round, the response and the fingerprint of the version answered (the response's own once
+#: started, else the round's) come in the same query.
 _BY_TOKEN_HASH = (
-    select(Invitation)
-    .options(joinedload(Invitation.round, innerjoin=True), joinedload(Invitation.response))
+    select(Invitation, QuestionnaireVersion.fingerprint)
+    .join(Invitation.round)
+    .outerjoin(Invitation.response)
+    .join(QuestionnaireVersion, QuestionnaireVersion.id == func.coalesce(Response.version_id, Round.version_id))
+    .options(contains_eager(Invitation.round), contains_eager(Invitation.response))
     .where(Invitation.token_hash == bindparam("token_hash"))
 )
 
 
 def _find(token: str) -> Invitation | None:
-    """tokens.find, loading the round and the response in the same query (every page needs both)."""
+    """tokens.find, loading the round, the response and the version's fingerprint at once."""
     if not token or len(token) > 100:
         return None
-    return db.session.scalar(_BY_TOKEN_HASH, {"token_hash": tokens.token_hash(token)})
+    found = db.session.execute(_BY_TOKEN_HASH, {"token_hash": tokens.token_hash(token)}).first()
+    if found is None:
+        return None
+    invitation, fingerprint = found
+    responses.remember_fingerprint(responses.version_id_of(invitation), fingerprint)
+    return invitation
 
 
 def resolve():
@@ -118,6 +129,7 @@ def resolve():
     """
     if _is_limited():
         return render_template("respond/invalid.html", too_many=True), 429
+    database.begin_reading()
     invitation = _find(g.get("respond_token") or "")
     if invitation is None or invitation.status == "revoked":
         _count_failure()

@@ -11,7 +11,7 @@ from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
-from survey import tokens
+from survey import database, tokens
 from survey.extensions import db
 from survey.models import Invitation
 from survey.models._types import utcnow
@@ -40,6 +40,8 @@ def _actor(invitation: Invitation) -> str:
 
 
 def _refuse_after_submit(invitation: Invitation) -> None:
+    if database.begin_writing():
+        db.session.refresh(invitation)  # read before the write lock was taken
     if invitation.status == "submitted":
         raise HandoffError(_l("Ya envió sus respuestas: la invitación no se puede rechazar ni reenviar."))
 

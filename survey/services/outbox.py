@@ -53,41 +53,40 @@ def add(invitation: Invitation, kind: str, seq: int = 0, *, to_addr: str | None 
 
     Idempotent: adding the same message twice returns the existing row.
     """
-    return _add(invitation, kind, seq, to_addr)[0]
+    return db.session.get(OutboxMessage, _add(invitation, kind, seq, to_addr)[0])
 
 
-def _add(invitation: Invitation, kind: str, seq: int, to_addr: str | None) -> tuple[OutboxMessage, bool]:
+def _add(invitation: Invitation, kind: str, seq: int, to_addr: str | None) -> tuple[int, bool]:
     # One INSERT guarded by the UNIQUE key instead of select-then-insert: cheaper, and two
     # parallel transactions cannot both add the message (the loser gets no row back).
     dialect_insert = postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    message = db.session.scalar(
-        dialect_insert(OutboxMessage)
+    message_id = db.session.scalar(
+        dialect_insert(OutboxMessage.__table__)
         .values(invitation_id=invitation.id, round_id=invitation.round_id, kind=kind, seq=seq,
                 to_addr=to_addr or invitation.email)
         .on_conflict_do_nothing(index_elements=["invitation_id", "kind", "seq"])
-        .returning(OutboxMessage)
+        .returning(OutboxMessage.id)
     )
-    if message is not None:
-        return message, True
-    existing = db.session.scalars(
-        select(OutboxMessage).where(
+    if message_id is not None:
+        return message_id, True
+    return db.session.scalars(
+        select(OutboxMessage.id).where(
             OutboxMessage.invitation_id == invitation.id,
             OutboxMessage.kind == kind,
             OutboxMessage.seq == seq,
         )
-    ).one()
-    return existing, False
+    ).one(), False
 
 
-def queue(invitation: Invitation, kind: str, seq: int = 0, *, to_addr: str | None = None) -> OutboxMessage:
-    """Add the message (see :func:`add`); its send task follows the commit.
+def queue(invitation: Invitation, kind: str, seq: int = 0, *, to_addr: str | None = None) -> int:
+    """Add the message (see :func:`add`) and return its id; its send task follows the commit.
 
     Messages queued in one transaction share tasks of up to :data:`BATCH_SIZE` ids.
     """
-    message, is_new = _add(invitation, kind, seq, to_addr)
+    message_id, is_new = _add(invitation, kind, seq, to_addr)
     if is_new:
-        _join_batch(message.id)
-    return message
+        _join_batch(message_id)
+    return message_id
 
 
 def _join_batch(message_id: int) -> None:
@@ -221,9 +220,8 @@ def notify_failure(message_ids: Iterable[int]) -> list[int]:
         .join(User, User.id == Round.created_by_id)
         .where(OutboxMessage.id.in_(list(message_ids)), OutboxMessage.kind != "failure_notice")
     ).all()
-    notices = [queue(message.invitation, "failure_notice", message.id, to_addr=email)
-               for message, email in rows if message.invitation is not None]
-    return [notice.id for notice in notices]
+    return [queue(message.invitation, "failure_notice", message.id, to_addr=email)
+            for message, email in rows if message.invitation is not None]
 
 
 @dataclass
