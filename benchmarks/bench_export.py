@@ -126,7 +126,7 @@ def generate(url: str, instance: str, n: int, seed: int = 7) -> int:
         match_institution,
         match_region,
     )
-    from survey.services.responses import answer_rows
+    from survey.services.submissions import answer_rows
 
     app = make_app(url, instance)
     rng = random.Random(seed)

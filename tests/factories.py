@@ -90,13 +90,13 @@ def make_response(invitation: Invitation, answers: dict, submitted: bool = True,
     """A response of *invitation* written directly, as the answering service stores a submission.
 
     Submitted: revision 1 with the same answers, per-axis scores from ``questionnaires.score``
-    and the flattened Answer rows (``survey.services.responses.answer_rows``). Answers are
+    and the flattened Answer rows (``survey.services.submissions.answer_rows``). Answers are
     not checked, so tests can store odd text an import or an older version might hold.
     """
     from sqlalchemy import insert
 
     from survey.models import Answer, Response, ResponseRevision
-    from survey.services.responses import answer_rows
+    from survey.services.submissions import answer_rows
 
     version = version or invitation.round.version
     questionnaire = version.load()

@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from survey import tokens
 from survey.models import Answer, AuditEvent, Invitation, OutboxMessage, ResponseRevision
-from survey.services import handoffs, responses
+from survey.services import handoffs, responses, submissions
 from tests.factories import make_invitation, make_round, publish_document, reference_document
 from tests.respond_support import pnat_pages, use_memory_broker
 
@@ -109,27 +109,27 @@ def test_a_response_keeps_its_version_when_the_round_moves(ctx):
     responses.save_page(second, "profile", {"region": ["cusco"]})
     assert second.response.version == round_.version != first.response.version
     answer_everything(first)
-    assert responses.submit(first, 0).status == "submitted"
+    assert submissions.submit(first, 0).status == "submitted"
     assert first.response.revisions[0].version_id == old_version.id
 
 
 def test_submit_applies_once(invitation):
     answer_everything(invitation)
-    outcome = responses.submit(invitation, 0)
+    outcome = submissions.submit(invitation, 0)
     assert outcome.status == "submitted" and outcome.revision == 1
     response = invitation.response
     assert response.is_submitted and response.revision == 1
     assert invitation.status == "submitted" and invitation.submitted_at is not None
     assert set(response.scores) == {"governance", "prevention", "prosecution", "protection"}
     assert all(0 <= value <= 100 for value in response.scores.values())
-    assert responses.submit(invitation, 0).status == "already"
+    assert submissions.submit(invitation, 0).status == "already"
     assert count(ResponseRevision, ResponseRevision.response_id == response.id) == 1
     assert count(OutboxMessage, OutboxMessage.invitation_id == invitation.id, OutboxMessage.kind == "receipt") == 1
 
 
 def test_answer_rows_are_flattened_for_aggregation(invitation):
     answer_everything(invitation)
-    responses.submit(invitation, 0)
+    submissions.submit(invitation, 0)
     from survey.extensions import db
 
     rows = db.session.execute(select(Answer.question_key, Answer.item, Answer.value, Answer.number)
@@ -149,7 +149,7 @@ def test_answer_rows_are_flattened_for_aggregation(invitation):
 
 def test_incomplete_answers_are_not_submitted(invitation):
     responses.save_page(invitation, "profile", pnat_pages()["profile"])
-    outcome = responses.submit(invitation, 0)
+    outcome = submissions.submit(invitation, 0)
     assert outcome.status == "incomplete"
     assert outcome.errors[0].key == "focal_unit_designated"
     assert invitation.response.revision == 0 and not invitation.response.is_submitted
@@ -159,11 +159,11 @@ def test_incomplete_answers_are_not_submitted(invitation):
 def test_each_change_after_submitting_is_a_new_revision(ctx):
     invitation, _ = make_invitation(make_round(allow_edit_after_submit=True))
     answer_everything(invitation)
-    responses.submit(invitation, 0)
+    submissions.submit(invitation, 0)
     assert responses.can_change(invitation)
     responses.save_page(invitation, "prevention", {**pnat_pages()["prevention"], "people_reached": ["5000"]})
-    assert responses.submit(invitation, 1).status == "submitted"
-    assert responses.submit(invitation, 1).status == "already"
+    assert submissions.submit(invitation, 1).status == "submitted"
+    assert submissions.submit(invitation, 1).status == "already"
     response = invitation.response
     assert [(r.number, r.answers["people_reached"]) for r in response.revisions] == [(1, 3400), (2, 5000)]
     assert response.revisions[0].submitted_at <= response.revisions[1].submitted_at
@@ -177,7 +177,7 @@ def test_each_change_after_submitting_is_a_new_revision(ctx):
 
 def test_answers_are_final_when_the_round_forbids_changes(invitation):
     answer_everything(invitation)
-    responses.submit(invitation, 0)
+    submissions.submit(invitation, 0)
     assert not responses.can_change(invitation)
 
 
@@ -224,7 +224,7 @@ def test_forward_refuses_bad_colleagues(ctx, name, email, field):
 
 def test_a_submitted_invitation_cannot_be_declined_or_forwarded(invitation):
     answer_everything(invitation)
-    responses.submit(invitation, 0)
+    submissions.submit(invitation, 0)
     with pytest.raises(handoffs.HandoffError):
         handoffs.decline(invitation, "")
     with pytest.raises(handoffs.HandoffError):
@@ -236,4 +236,4 @@ def test_control_characters_never_reach_the_database(invitation):
     responses.save_page(invitation, "prevention", {**pnat_pages()["prevention"],
                                                    "prevention_difficulties": ["Sin\x00 presupuesto\x07"]})
     assert invitation.response.answers["prevention_difficulties"] == "Sin presupuesto"
-    assert responses.submit(invitation, 0).status == "submitted"
+    assert submissions.submit(invitation, 0).status == "submitted"

@@ -19,7 +19,7 @@ from survey.respond import handoff_views  # noqa: F401 - registers the decline a
 from survey.respond import links, nonces, pages
 from survey.respond.blueprint import bp, state_gate
 from survey.respond.forms import DeclineForm, ForwardForm
-from survey.services import responses
+from survey.services import responses, submissions
 
 __all__ = ["bp"]
 
@@ -191,7 +191,7 @@ def submit():
         return _render_review(notice=_("No pudimos confirmar el envío. Revise sus respuestas y pulse "
                                        "«Enviar respuestas» de nuevo."), status=400)
     round_id = invitation.round_id
-    outcome = responses.submit(invitation, expected)
+    outcome = submissions.submit(invitation, expected)
     if outcome.status == "incomplete":
         first = _questionnaire().section_of(outcome.errors[0].key)
     db.session.commit()

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import bindparam, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from survey import jobs
@@ -59,23 +59,30 @@ def add(invitation: Invitation, kind: str, seq: int = 0, *, to_addr: str | None 
 def _add(invitation: Invitation, kind: str, seq: int, to_addr: str | None) -> tuple[int, bool]:
     # One INSERT guarded by the UNIQUE key instead of select-then-insert: cheaper, and two
     # parallel transactions cannot both add the message (the loser gets no row back).
-    dialect_insert = postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    message_id = db.session.scalar(
-        dialect_insert(OutboxMessage.__table__)
-        .values(invitation_id=invitation.id, round_id=invitation.round_id, kind=kind, seq=seq,
-                to_addr=to_addr or invitation.email)
-        .on_conflict_do_nothing(index_elements=["invitation_id", "kind", "seq"])
-        .returning(OutboxMessage.id)
-    )
+    key = {"m_invitation_id": invitation.id, "m_kind": kind, "m_seq": seq}
+    message_id = db.session.scalar(_INSERT_NEW[db.session.get_bind().dialect.name], {
+        **key, "m_round_id": invitation.round_id, "m_to_addr": to_addr or invitation.email})
     if message_id is not None:
         return message_id, True
-    return db.session.scalars(
-        select(OutboxMessage.id).where(
-            OutboxMessage.invitation_id == invitation.id,
-            OutboxMessage.kind == kind,
-            OutboxMessage.seq == seq,
-        )
-    ).one(), False
+    return db.session.scalars(_FIND_BY_KEY, key).one(), False
+
+
+def _insert_new(dialect_insert):
+    table = OutboxMessage.__table__
+    return (
+        dialect_insert(table)
+        .values(invitation_id=bindparam("m_invitation_id"), round_id=bindparam("m_round_id"),
+                kind=bindparam("m_kind"), seq=bindparam("m_seq"), to_addr=bindparam("m_to_addr"))
+        .on_conflict_do_nothing(index_elements=["invitation_id", "kind", "seq"])
+        .returning(table.c.id)
+    )
+
+
+#: built once per dialect: a receipt is queued on every submission
+_INSERT_NEW = {"postgresql": _insert_new(postgresql.insert), "sqlite": _insert_new(sqlite.insert)}
+_FIND_BY_KEY = select(OutboxMessage.id).where(
+    OutboxMessage.invitation_id == bindparam("m_invitation_id"), OutboxMessage.kind == bindparam("m_kind"),
+    OutboxMessage.seq == bindparam("m_seq"))
 
 
 def queue(invitation: Invitation, kind: str, seq: int = 0, *, to_addr: str | None = None) -> int:
