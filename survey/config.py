@@ -87,6 +87,9 @@ def from_environment(instance_path: str) -> dict:
         # Seconds during which a web process sends at most one results.aggregate per round
         # (sent with that countdown, so it covers the window); 0 sends one per submission.
         "SURVEY_RESULTS_DEBOUNCE_SECONDS": float(os.environ.get("SURVEY_RESULTS_DEBOUNCE_SECONDS", "10")),
+        # Likewise for receipts: one mail.send_receipts per window sends every receipt waiting
+        # (a burst of submissions shares SMTP connections); 0 sends one per submission at once.
+        "SURVEY_RECEIPT_DEBOUNCE_SECONDS": float(os.environ.get("SURVEY_RECEIPT_DEBOUNCE_SECONDS", "2")),
         "BABEL_DEFAULT_LOCALE": "es",
         "BABEL_DEFAULT_TIMEZONE": "America/Lima",
         "SURVEY_LANGUAGES": ("es", "en"),

@@ -6,6 +6,7 @@ e-mail) exists for a rolled-back row.
 """
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from typing import Any
@@ -16,7 +17,10 @@ from sqlalchemy import event
 
 from survey.extensions import db
 
+log = logging.getLogger(__name__)
+
 SEND_MESSAGES = "mail.send"
+SEND_RECEIPTS = "mail.send_receipts"
 DISPATCH_REMINDERS = "reminders.dispatch"
 SWEEP_OUTBOX = "mail.sweep"
 AGGREGATE_ROUND = "results.aggregate"
@@ -24,7 +28,7 @@ AGGREGATE_ALL_ROUNDS = "results.aggregate_all"
 BUILD_EXPORT = "exports.build"
 EXPIRE_EXPORTS = "exports.expire"
 
-ALL = (SEND_MESSAGES, DISPATCH_REMINDERS, SWEEP_OUTBOX, AGGREGATE_ROUND, BUILD_EXPORT, EXPIRE_EXPORTS,
+ALL = (SEND_MESSAGES, SEND_RECEIPTS, DISPATCH_REMINDERS, SWEEP_OUTBOX, AGGREGATE_ROUND, BUILD_EXPORT, EXPIRE_EXPORTS,
        AGGREGATE_ALL_ROUNDS)
 
 
@@ -56,7 +60,8 @@ def enqueue_debounced(name: str, *args: Any, seconds: float) -> None:
 
     The task is sent with ``countdown=seconds``, so it runs after the window and sees
     everything committed during it: requests skipped in the window are covered by it.
-    Only for tasks whose run recomputes from the database (results.aggregate). With
+    Only for tasks whose run works from the database (results.aggregate, mail.send_receipts),
+    after a commit: a broker outage is logged, not raised, as periodic runs catch up. With
     *seconds* 0, or writes pending (a rollback would drop the send), it is :func:`enqueue`.
     """
     if seconds <= 0 or _has_pending_writes(db.session()):
@@ -70,9 +75,9 @@ def enqueue_debounced(name: str, *args: Any, seconds: float) -> None:
         _debounced_at[key] = now
     try:
         celery_app().send_task(name, args=list(args), countdown=seconds)
-    except Exception:
-        _debounced_at.pop(key, None)  # not sent: the next request must try again
-        raise
+    except Exception:  # noqa: BLE001 - the caller's transaction has committed: do not fail its request
+        _debounced_at.pop(key, None)  # not sent: the next request tries again (and the sweeper, nightly runs)
+        log.warning("could not queue %s%r; the next request or the periodic runs will", name, args, exc_info=True)
 
 
 def _has_pending_writes(session) -> bool:

@@ -2,14 +2,16 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from survey import jobs
 from survey.extensions import db, limiter
 from survey.models import OutboxMessage, ResponseRevision
 from survey.models._types import utcnow
+from survey.services import outbox
 from tests.factories import make_invitation, make_round, publish_document
 from tests.respond_support import pnat_pages, use_memory_broker
 
@@ -274,9 +276,11 @@ def sent_tasks(app) -> list[tuple[str, list, str | None]]:
     return found
 
 
-def test_submissions_in_one_window_send_one_deferred_recomputation(app, client, db_session, monkeypatch):
+def test_submissions_in_one_window_send_one_deferred_recomputation_and_receipt_run(
+        app, client, db_session, monkeypatch):
     monkeypatch.setattr(jobs, "_debounced_at", {})  # no window left open by another test
     monkeypatch.setitem(app.config, "SURVEY_RESULTS_DEBOUNCE_SECONDS", 10)
+    monkeypatch.setitem(app.config, "SURVEY_RECEIPT_DEBOUNCE_SECONDS", 2)
     round_ = make_round()
     links = [make_invitation(round_) for _ in range(2)]
     db_session.commit()
@@ -285,15 +289,21 @@ def test_submissions_in_one_window_send_one_deferred_recomputation(app, client, 
         answer_all(client, token)
         assert client.post(f"/r/{token}/submit", data={"nonce": nonce_of(client, token)}).status_code == 303
     sent = sent_tasks(app)
-    receipts = [args for name, args, _ in sent if name == jobs.SEND_MESSAGES]
-    assert len(receipts) == 2  # one receipt per submission, only after its commit
+    assert [name for name, _, _ in sent].count(jobs.SEND_MESSAGES) == 0  # receipts have no task of their own
+    receipt_runs = [(args, eta) for name, args, eta in sent if name == jobs.SEND_RECEIPTS]
     aggregates = [(args, eta) for name, args, eta in sent if name == jobs.AGGREGATE_ROUND]
-    # one run, after the window, covering both submissions
+    # one run of each, after its window, covering both submissions
+    assert len(receipt_runs) == 1 and receipt_runs[0][0] == [] and receipt_runs[0][1] is not None
     assert len(aggregates) == 1 and aggregates[0][0] == [round_.id] and aggregates[0][1] is not None
+    receipts = db_session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "receipt")).all()
+    assert sorted(m.invitation_id for m in receipts) == sorted(i.id for i, _ in links)
+    assert outbox.unsent_receipt_ids() == sorted(m.id for m in receipts)
 
 
-def test_without_a_window_every_submission_asks_for_a_recomputation(app, client, db_session, monkeypatch):
+def test_without_a_window_every_submission_asks_for_a_recomputation_and_its_receipt(
+        app, client, db_session, monkeypatch):
     monkeypatch.setitem(app.config, "SURVEY_RESULTS_DEBOUNCE_SECONDS", 0)
+    monkeypatch.setitem(app.config, "SURVEY_RECEIPT_DEBOUNCE_SECONDS", 0)
     round_ = make_round()
     links = [make_invitation(round_) for _ in range(2)]
     db_session.commit()
@@ -303,3 +313,20 @@ def test_without_a_window_every_submission_asks_for_a_recomputation(app, client,
         client.post(f"/r/{token}/submit", data={"nonce": nonce_of(client, token)})
     sent = sent_tasks(app)
     assert [(args, eta) for name, args, eta in sent if name == jobs.AGGREGATE_ROUND] == [([round_.id], None)] * 2
+    assert [(args, eta) for name, args, eta in sent if name == jobs.SEND_RECEIPTS] == [([], None)] * 2
+
+
+def test_the_receipt_run_queues_each_receipt_never_tried_and_leaves_the_others(app, client, db_session):
+    from workers.mail import send_receipts
+
+    round_ = make_round()
+    invitations = [make_invitation(round_)[0] for _ in range(3)]
+    fresh, retrying, sent = (outbox.add_receipt(invitation, 1) for invitation in invitations)
+    db_session.execute(update(OutboxMessage).where(OutboxMessage.id == retrying)
+                       .values(attempts=1, next_attempt_at=utcnow() + timedelta(minutes=1)))
+    db_session.execute(update(OutboxMessage).where(OutboxMessage.id == sent)
+                       .values(status="sent", sent_at=utcnow()))
+    db_session.commit()
+    sent_tasks(app)
+    assert send_receipts.run() == 1
+    assert [(name, args) for name, args, _ in sent_tasks(app)] == [(jobs.SEND_MESSAGES, [[fresh]])]

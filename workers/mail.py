@@ -125,6 +125,18 @@ def send(self, message_ids: list[int]) -> dict[str, int]:
     return dict(batch.stats)
 
 
+@shared_task(name=jobs.SEND_RECEIPTS, time_limit=SWEEP_TIME_LIMIT, soft_time_limit=SWEEP_TIME_LIMIT - 20)
+def send_receipts() -> int:
+    """Queue mail.send tasks for every receipt not tried yet; returns how many tasks.
+
+    Sent by the submitting view at most once per window per process, after the window: it
+    finds every receipt committed during it. A receipt in two such runs is claimed once.
+    """
+    message_ids = outbox.unsent_receipt_ids()
+    db.session.rollback()
+    return outbox.send_later(message_ids)
+
+
 @shared_task(name=jobs.SWEEP_OUTBOX, time_limit=SWEEP_TIME_LIMIT, soft_time_limit=SWEEP_TIME_LIMIT - 20)
 def sweep() -> dict[str, int]:
     """Queue again the pending messages whose task was lost; give up on stale claims (beat)."""

@@ -199,10 +199,12 @@ def submit():
         flash(_("Antes de enviar, complete o corrija las respuestas marcadas."), "error")
         return redirect(url_for("respond.section", key=first.key, check=1), 303)
     if outcome.status == "submitted":
-        # Per process, one recomputation per round per window (it runs after the window, so it
-        # covers every submission made in it): a burst of submissions is not a burst of tasks.
-        jobs.enqueue_debounced(jobs.AGGREGATE_ROUND, round_id,
-                               seconds=float(current_app.config["SURVEY_RESULTS_DEBOUNCE_SECONDS"]))
+        # Per process, one receipt run and one recomputation per round per window (each runs after
+        # its window, so it covers every submission made in it): a burst of submissions is not a
+        # burst of tasks.
+        config = current_app.config
+        jobs.enqueue_debounced(jobs.SEND_RECEIPTS, seconds=float(config["SURVEY_RECEIPT_DEBOUNCE_SECONDS"]))
+        jobs.enqueue_debounced(jobs.AGGREGATE_ROUND, round_id, seconds=float(config["SURVEY_RESULTS_DEBOUNCE_SECONDS"]))
         return redirect(url_for("respond.done"), 303)
     return redirect(url_for("respond.done", already=1), 303)
 

@@ -96,6 +96,29 @@ def queue(invitation: Invitation, kind: str, seq: int = 0, *, to_addr: str | Non
     return message_id
 
 
+def add_receipt(invitation: Invitation, revision: int) -> int:
+    """Add the receipt of submission *revision* and return its id, with no task of its own.
+
+    The submitting view sends ``mail.send_receipts`` after its commit, at most once per window
+    per process (see :func:`unsent_receipt_ids`); the sweeper covers a task that got lost.
+    """
+    return _add(invitation, "receipt", revision, None)[0]
+
+
+def unsent_receipt_ids(limit: int = 10_000) -> list[int]:
+    """Ids of receipts never tried yet, oldest first (the work of ``mail.send_receipts``).
+
+    A receipt that failed once has its ``next_attempt_at`` and belongs to its retry task.
+    """
+    return list(db.session.scalars(
+        select(OutboxMessage.id)
+        .where(OutboxMessage.status == "pending", OutboxMessage.kind == "receipt",
+               OutboxMessage.next_attempt_at.is_(None))
+        .order_by(OutboxMessage.id)
+        .limit(limit)
+    ))
+
+
 def _join_batch(message_id: int) -> None:
     # A mail.send task still waiting for this transaction's commit takes the id,
     # so opening a round for 10,000 officials makes 100 tasks, not 10,000.

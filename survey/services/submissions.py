@@ -130,7 +130,7 @@ def _apply(invitation: Invitation, response: Response, prepared: _Prepared) -> b
     db.session.execute(_MARK_SUBMITTED, {"i_id": invitation.id, "i_at": prepared.at})
     set_committed_value(invitation, "status", "submitted")
     set_committed_value(invitation, "submitted_at", invitation.submitted_at or prepared.at)
-    outbox.queue(invitation, "receipt", prepared.number)
+    outbox.add_receipt(invitation, prepared.number)
     return True
 
 

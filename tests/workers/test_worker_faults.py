@@ -222,3 +222,35 @@ def test_a_burst_of_aggregation_requests_gives_the_numbers_of_one_full_computati
         assert stored == {key: payload for key, payload in results.compute(db.session.get(Round, round_id)).items()}
         assert stored[("national", "")]["submitted"] == 3
         db.session.remove()
+
+
+def test_a_burst_of_submissions_gets_each_receipt_once_through_one_receipt_run(stack, sink_server):
+    import re
+
+    from survey.services import responses
+    from tests.respond_support import pnat_pages
+
+    tokens = []
+    with stack.app.app_context():
+        round_ = make_round(publish_document(), reminder_policy=NO_REMINDERS)
+        for _ in range(3):
+            invitation, token = make_invitation(round_)
+            for key, form in pnat_pages().items():
+                assert responses.save_page(invitation, key, form, require_complete=True).ok
+            tokens.append(token)
+        db.session.commit()
+        db.session.remove()
+    stack.app.config["SURVEY_RECEIPT_DEBOUNCE_SECONDS"] = 1.0
+    client = stack.app.test_client()
+    with running(stack, *worker_args("receipts"), name="receipts") as worker:
+        for token in tokens:  # through the real pages: CSRF token and submission nonce from the review
+            page = client.get(f"/r/{token}/review").get_data(as_text=True)
+            form = {name: re.search(rf'name="{name}" value="([^"]+)"', page).group(1) for name in ("csrf_token", "nonce")}
+            assert client.post(f"/r/{token}/submit", data=form).status_code == 303
+        receipt_ids = [m.id for m in rows(stack, kind="receipt")]
+        assert len(receipt_ids) == 3
+        final = wait_until(lambda: settled(stack, receipt_ids), timeout=30, message="the receipts")
+        log = worker.text()
+    assert {m.status for m in final} == {"sent"}
+    assert set(sink_server.sink.count_for(receipt_ids).values()) == {1}
+    assert log.count("mail.send_receipts[") >= 1 and log.count("mail.send_receipts[") <= 4  # received + succeeded lines
