@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from survey import tokens
 from survey.models import Answer, AuditEvent, Invitation, OutboxMessage, ResponseRevision
@@ -125,6 +125,41 @@ def test_submit_applies_once(invitation):
     assert submissions.submit(invitation, 0).status == "already"
     assert count(ResponseRevision, ResponseRevision.response_id == response.id) == 1
     assert count(OutboxMessage, OutboxMessage.invitation_id == invitation.id, OutboxMessage.kind == "receipt") == 1
+
+
+def test_a_save_that_lands_between_reading_and_submitting_is_what_gets_submitted(invitation):
+    from survey.extensions import db
+    from survey.models import Answer, Response
+    from survey.models._types import utcnow
+
+    answer_everything(invitation)
+    response = invitation.response  # as the link's lookup read it
+    read_answers = dict(response.answers)
+    # Another tab saves a changed answer (a Core UPDATE leaves the loaded object as it was read).
+    db.session.execute(update(Response).where(Response.id == response.id).values(
+        answers={**read_answers, "months_in_role": 36}, updated_at=utcnow())
+        .execution_options(synchronize_session=False))
+    assert response.answers["months_in_role"] == 24
+    assert submissions.submit(invitation, 0).status == "submitted"
+    db.session.expire_all()
+    assert invitation.response.revisions[0].answers["months_in_role"] == 36
+    assert db.session.scalar(select(Answer.value).where(
+        Answer.response_id == response.id, Answer.question_key == "months_in_role")) == "36"
+
+
+def test_a_save_that_empties_a_required_answer_before_submitting_makes_it_incomplete(invitation):
+    from survey.extensions import db
+    from survey.models import Response
+    from survey.models._types import utcnow
+
+    answer_everything(invitation)
+    response = invitation.response
+    remaining = {key: value for key, value in response.answers.items() if key != "institution"}
+    db.session.execute(update(Response).where(Response.id == response.id).values(
+        answers=remaining, updated_at=utcnow()).execution_options(synchronize_session=False))
+    outcome = submissions.submit(invitation, 0)
+    assert outcome.status == "incomplete" and [e.key for e in outcome.errors] == ["institution"]
+    assert count(ResponseRevision, ResponseRevision.response_id == response.id) == 0
 
 
 def test_answer_rows_are_flattened_for_aggregation(invitation):

@@ -239,7 +239,7 @@ def test_answering_without_javascript(browser, live_server, live_app):
     for section, form in pnat_pages().items():
         fill(page, form)
         page.get_by_role("button", name=re.compile("^Guardar y (continuar|revisar)$")).click()
-        assert page.locator(".error-summary").count() == 0, section
+        assert page.locator(".error-summary").count() == 0, (section, page.locator(".error-summary").inner_text() if page.locator(".error-summary").count() else "")
     page.get_by_role("button", name="Enviar respuestas").click()
     expect(page.get_by_role("heading", name="Respuestas recibidas")).to_be_visible()
     page.go_back()
