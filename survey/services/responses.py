@@ -85,6 +85,8 @@ def can_change(invitation: Invitation) -> bool:
 
 def open(invitation: Invitation) -> None:  # noqa: A001 - the verb of the service, used as responses.open
     """Record that the official followed the link (the first time only)."""
+    if invitation.opened_at is not None and invitation.status != "invited":
+        return  # the usual case: nothing to write, so no write lock either
     if database.begin_writing():
         db.session.refresh(invitation, ["opened_at", "status"])
     if invitation.opened_at is None:
