@@ -103,6 +103,9 @@ def from_environment(instance_path: str) -> dict:
         "SURVEY_IDLE_TIMEOUT": timedelta(minutes=int(os.environ.get("SURVEY_IDLE_MINUTES", "30"))),
         "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        # A moving window counts the attempts of the last N minutes exactly: a fixed window would
+        # let twice the limit through around a window's boundary.
+        "RATELIMIT_STRATEGY": "moving-window",
         #: number of reverse proxies in front of the app (X-Forwarded-For/-Proto trusted that deep)
         "SURVEY_PROXIES": int(os.environ.get("SURVEY_PROXIES", "0")),
         # With Redis down the limits keep counting in memory: a limiter must never fail open.

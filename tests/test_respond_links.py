@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 import secrets
+from types import SimpleNamespace
 
 import pytest
 
@@ -62,6 +63,26 @@ def test_guessing_is_limited_per_address_and_valid_use_is_not(app, client, link)
     assert client.get(f"/r/{token}/").status_code == 429
     elsewhere = app.test_client()
     assert elsewhere.get(f"/r/{token}/", environ_base={"REMOTE_ADDR": "10.1.2.3"}).status_code == 200
+
+
+def test_guesses_are_counted_over_the_last_minute_not_per_calendar_window(client, link, monkeypatch):
+    import limits.storage.memory
+
+    clock = {"now": 1_000.0}
+    monkeypatch.setattr(limits.storage.memory, "time", SimpleNamespace(time=lambda: clock["now"]))
+
+    def guess() -> int:
+        return client.get(f"/r/{secrets.token_urlsafe(32)}/").status_code
+
+    assert guess() == 404
+    clock["now"] = 1_059.0
+    assert [guess() for _ in range(19)] == [404] * 19
+    assert guess() == 429
+    # A minute after the first guess only that one has left the window: one more try, not twenty
+    # (a fixed window would start counting from zero again here).
+    clock["now"] = 1_060.5
+    assert guess() == 404
+    assert guess() == 429
 
 
 def test_pages_keep_the_link_private(client, link):
