@@ -50,8 +50,6 @@ def enqueue(name: str, *args: Any, **options: Any) -> None:
     celery_app().send_task(name, args=list(args), **options)
 
 
-#: (task name, args) -> time.monotonic() of its last debounced send, in this process
-_debounced_at: dict[tuple, float] = {}
 _debounce_lock = threading.Lock()
 
 
@@ -68,15 +66,18 @@ def enqueue_debounced(name: str, *args: Any, seconds: float) -> None:
         enqueue(name, *args)
         return
     key = (name, args)
+    # Per app, not per module: an app has its own broker, and a send skipped for one must not
+    # count as done for another in the same process.
+    debounced_at = current_app.extensions["survey_debounced_at"]
     with _debounce_lock:
         now = time.monotonic()
-        if now - _debounced_at.get(key, float("-inf")) < seconds:
+        if now - debounced_at.get(key, float("-inf")) < seconds:
             return
-        _debounced_at[key] = now
+        debounced_at[key] = now
     try:
         celery_app().send_task(name, args=list(args), countdown=seconds)
     except Exception:  # noqa: BLE001 - the caller's transaction has committed: do not fail its request
-        _debounced_at.pop(key, None)  # not sent: the next request tries again (and the sweeper, nightly runs)
+        debounced_at.pop(key, None)  # not sent: the next request tries again (and the sweeper, nightly runs)
         log.warning("could not queue %s%r; the next request or the periodic runs will", name, args, exc_info=True)
 
 
@@ -117,6 +118,8 @@ def init_app(app: Flask) -> None:
     celery = Celery(app.import_name, set_as_current=False)
     celery.config_from_object(app.config["CELERY"])
     app.extensions["celery"] = celery
+    #: (task name, args) -> time.monotonic() of its last debounced send by this app
+    app.extensions["survey_debounced_at"] = {}
     from sqlalchemy.orm import Session
 
     if not event.contains(Session, "after_commit", _after_commit):

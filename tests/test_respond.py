@@ -278,7 +278,7 @@ def sent_tasks(app) -> list[tuple[str, list, str | None]]:
 
 def test_submissions_in_one_window_send_one_deferred_recomputation_and_receipt_run(
         app, client, db_session, monkeypatch):
-    monkeypatch.setattr(jobs, "_debounced_at", {})  # no window left open by another test
+    monkeypatch.setitem(app.extensions, "survey_debounced_at", {})  # no window left open by another test
     monkeypatch.setitem(app.config, "SURVEY_RESULTS_DEBOUNCE_SECONDS", 10)
     monkeypatch.setitem(app.config, "SURVEY_RECEIPT_DEBOUNCE_SECONDS", 2)
     round_ = make_round()
@@ -314,6 +314,20 @@ def test_without_a_window_every_submission_asks_for_a_recomputation_and_its_rece
     sent = sent_tasks(app)
     assert [(args, eta) for name, args, eta in sent if name == jobs.AGGREGATE_ROUND] == [([round_.id], None)] * 2
     assert [(args, eta) for name, args, eta in sent if name == jobs.SEND_RECEIPTS] == [([], None)] * 2
+
+
+def test_a_window_open_in_one_app_does_not_hold_back_another_apps_send(app, db_session, tmp_path, monkeypatch):
+    from tests.conftest import make_app
+
+    monkeypatch.setitem(app.extensions, "survey_debounced_at", {})  # no window left open by another test
+    other = make_app(app.config["SQLALCHEMY_DATABASE_URI"], tmp_path)
+    use_memory_broker(other)
+    sent_tasks(app)
+    for each in (app, other, app, other):
+        with each.app_context():
+            jobs.enqueue_debounced(jobs.SEND_RECEIPTS, seconds=60)
+    # one per app (each has its own broker in production), the repeat of each held back
+    assert [name for name, _, _ in sent_tasks(app)] == [jobs.SEND_RECEIPTS] * 2
 
 
 def test_the_receipt_run_queues_each_receipt_never_tried_and_leaves_the_others(app, client, db_session):
