@@ -10,7 +10,7 @@ from sqlalchemy import select
 from survey.extensions import db
 from survey.models import AuditEvent, OutboxMessage
 from survey.models._types import utcnow
-from survey.services import outbox
+from survey.services import outbox, outbox_sweep
 from tests.factories import login_as, make_invitation, make_round, make_user
 
 
@@ -142,10 +142,10 @@ def test_the_sweeper_requeues_lost_tasks_and_gives_up_on_stale_claims(request_ct
     stale.status, stale.claimed_at, stale.attempts = "sending", now - timedelta(hours=1), 1
     busy.status, busy.claimed_at, busy.attempts = "sending", now - timedelta(seconds=30), 1
     db.session.flush()
-    report = outbox.sweep(now)
+    report = outbox_sweep.sweep(now)
     assert report.requeued == [lost.id] and report.abandoned == [stale.id]
     assert fresh(lost).next_attempt_at == now  # touched: not requeued again by the next sweep
-    assert outbox.sweep(now + timedelta(seconds=1)).requeued == []
+    assert outbox_sweep.sweep(now + timedelta(seconds=1)).requeued == []
     gone = fresh(stale)
     assert gone.status == "failed" and gone.last_error.startswith(outbox.UNKNOWN_OUTCOME)
     assert (fresh(busy).status, fresh(recent).status) == ("sending", "pending")

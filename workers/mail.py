@@ -15,7 +15,7 @@ from flask import current_app
 from survey import jobs
 from survey.extensions import db
 from survey.models._types import utcnow
-from survey.services import mailer, outbox
+from survey.services import mailer, outbox, outbox_sweep
 
 logger = logging.getLogger(__name__)
 
@@ -140,7 +140,7 @@ def send_receipts() -> int:
 @shared_task(name=jobs.SWEEP_OUTBOX, time_limit=SWEEP_TIME_LIMIT, soft_time_limit=SWEEP_TIME_LIMIT - 20)
 def sweep() -> dict[str, int]:
     """Queue again the pending messages whose task was lost; give up on stale claims (beat)."""
-    report = outbox.sweep()
+    report = outbox_sweep.sweep()
     db.session.commit()
     outbox.send_later(report.requeued)
     if report.abandoned:
