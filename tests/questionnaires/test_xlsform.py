@@ -12,8 +12,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from questionnaires import load
-from questionnaires.xlsform import XLSFormError, XLSFormProblem, read_xlsform, write_xlsform
-from questionnaires.xlsform_expr import ExprError, parse_condition, render_condition
+from questionnaires.xlsform import (
+    ExprError,
+    XLSFormError,
+    XLSFormProblem,
+    parse_condition,
+    read_xlsform,
+    render_condition,
+    write_xlsform,
+)
 
 SETTINGS = [['form_id', 'form_title::Español (es)', 'form_title::English (en)', 'version', 'default_language',
              'framework'],
