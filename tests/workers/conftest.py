@@ -7,16 +7,6 @@ import redis
 from tests.workers.harness import REDIS_URL, Sink, SmtpServer, Stack
 
 
-def pytest_collection_modifyitems(items):
-    """Keep every real-worker test on one xdist worker (they share Redis DB 5), and run one again
-    if it fails: these tests drive real processes on real timers (visibility timeouts, kills at
-    a given message), which a loaded 2-core machine can miss; a product fault fails every run."""
-    for item in items:
-        if "tests/workers/" in str(item.path).replace("\\", "/"):
-            item.add_marker(pytest.mark.xdist_group("celery-redis-db5"))
-            item.add_marker(pytest.mark.flaky(reruns=4, reruns_delay=2))
-
-
 @pytest.fixture(scope="module")
 def redis_db():
     client = redis.Redis.from_url(REDIS_URL)

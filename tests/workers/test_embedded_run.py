@@ -17,9 +17,9 @@ from survey.extensions import db
 from survey.models import OutboxMessage
 from survey.models._types import utcnow
 from tests.factories import make_invitation, make_round, publish_document
-from tests.workers.harness import ROOT, Stack, free_port, wait_until
+from tests.workers.harness import MARKS, ROOT, Stack, free_port, wait_until
 
-pytestmark = pytest.mark.slow
+pytestmark = MARKS
 
 DUE_NOW = {"days_before_close": [7], "interval_days": None, "max_count": 2, "quiet_start": "00:00",
            "quiet_end": "00:00", "escalate_after": None, "escalate_to": None}

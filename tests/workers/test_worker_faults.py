@@ -18,9 +18,9 @@ from survey.models import OutboxMessage
 from survey.models._types import utcnow
 from survey.services import outbox
 from tests.factories import make_invitation, make_round, make_user, publish_document
-from tests.workers.harness import running, running_all, wait_until, worker_args
+from tests.workers.harness import MARKS, running, running_all, wait_until, worker_args
 
-pytestmark = pytest.mark.slow
+pytestmark = MARKS
 
 #: unacked tasks come back after 2 s, checked every second
 QUICK_REDELIVERY = {"broker_transport_options": {
