@@ -187,3 +187,20 @@ def test_a_closed_round_reuses_its_final_workbook(app, client, round_with_answer
     english = client.post(url, data={"lang": "en", "compare": "0"})
     assert english.headers["Location"] != first.headers["Location"]
     assert len(export_service.for_round(round_.id)) == 4
+
+
+def test_a_file_past_its_expiry_shows_as_expired_before_the_hourly_clean_up(app, client, round_with_answers):
+    login_as(client, make_user("analyst"))
+    export = export_service.request(round_with_answers, None)
+    db.session.commit()
+    export_service.run(export.id, checkpoint=db.session.commit)
+    export.expires_at = utcnow() - timedelta(seconds=1)
+    db.session.commit()
+    listing = client.get(f"/results/rounds/{round_with_answers.id}/exports")
+    assert "Caducado" in listing.text and f"/results/exports/{export.id}/download" not in listing.text
+    assert client.get(f"/results/exports/{export.id}/status").json["status"] == "expired"
+    assert client.get(f"/results/exports/{export.id}/download").status_code == 303
+    # Reading pages changes nothing: the file goes with exports.expire, the task that owns it.
+    db.session.refresh(export)
+    assert export.status == "ready" and Path(export.file_path).is_file()
+    assert export_service.expire() == 1

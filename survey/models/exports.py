@@ -62,6 +62,14 @@ class Export(db.Model):
         return min(100, int(100 * self.rows_done / self.rows_total))
 
     @property
+    def state(self) -> str:
+        """The status as staff should see it: a ready file past its expiry is already ``expired``
+        (the hourly exports.expire deletes it; until then it cannot be downloaded either)."""
+        if self.status == "ready" and self.expires_at is not None and self.expires_at <= utcnow():
+            return "expired"
+        return self.status
+
+    @property
     def is_finished(self) -> bool:
         """True when the worker will not touch the row again."""
         return self.status in ("ready", "failed", "expired")

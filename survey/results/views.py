@@ -70,8 +70,6 @@ def show(round_id: int):
 def exports(round_id: int):
     """Past exports of the round (who asked, when, state) and the form to request one."""
     round_ = _round(round_id)
-    export_service.expire()
-    db.session.commit()
     return render_template("results/exports.html", round=round_, form=_form(round_),
                            exports=export_service.for_round(round_.id))
 
@@ -111,9 +109,9 @@ def export_status(export_id: int):
     """The progress of one export as JSON, polled by exports.js."""
     item = _export(export_id)
     return jsonify(
-        status=item.status, percent=item.percent, rows_done=item.rows_done, rows_total=item.rows_total,
+        status=item.state, percent=item.percent, rows_done=item.rows_done, rows_total=item.rows_total,
         is_finished=item.is_finished, error=item.error if item.status == "failed" else "",
-        download_url=url_for("results.download", export_id=item.id) if item.status == "ready" else None,
+        download_url=url_for("results.download", export_id=item.id) if item.state == "ready" else None,
     )
 
 
