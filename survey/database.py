@@ -13,7 +13,8 @@ def _tune_sqlite(engine: Engine) -> None:
 
     pysqlite's own transaction handling is switched off so that SAVEPOINTs work and
     every transaction starts with BEGIN IMMEDIATE: a deferred transaction that later
-    writes can fail at once with "database is locked" instead of waiting.
+    writes can fail at once with "database is locked" instead of waiting. The exception,
+    :func:`begin_reading`, is made safe by :func:`begin_writing` and a guard on writes.
     """
 
     @event.listens_for(engine, "connect")
