@@ -214,6 +214,7 @@ def test_showif_js_agrees_with_the_server_rules(page, live_server, live_db):
     page.get_by_label("Correo electrónico").fill("condiciones@example.org")
     page.get_by_label("Contraseña", exact=True).fill(PASSWORD)
     page.get_by_role("button", name="Iniciar sesión").click()
+    expect(page).not_to_have_url(re.compile(r"/login"))  # logged in before going on
     for form in SCENARIOS:
         page.goto(f"{live_server}/builder/condiciones/v1/preview")
         for name, values in form.items():

@@ -79,7 +79,10 @@ def fill(page, form: dict[str, list[str]]) -> None:
 
 def next_page(page, checks: Checks, name: str) -> None:
     checks.new_page()
-    page.get_by_role("button", name=re.compile("^Guardar y (continuar|revisar)$")).click()
+    # Wait for the page the button leads to (the same URL when it comes back with errors): what
+    # follows, fill() above all, must not run on the page being left.
+    with page.expect_navigation():
+        page.get_by_role("button", name=re.compile("^Guardar y (continuar|revisar)$")).click()
     checks.page(page, name)
 
 
@@ -236,10 +239,15 @@ def test_answering_without_javascript(browser, live_server, live_app):
     expect(page.get_by_text("Se muestra si: «")).to_be_visible()
     page.get_by_role("button", name="Guardar y continuar").click()
     expect(page.locator(".error-summary")).to_be_visible()
-    for section, form in pnat_pages().items():
+    sections = list(pnat_pages().items())
+    for index, (section, form) in enumerate(sections):
+        # fill() skips what is not visible: it must run on this section's page, not the one before it
+        expect(page).to_have_url(re.compile(rf"/s/{section}$"))
         fill(page, form)
         page.get_by_role("button", name=re.compile("^Guardar y (continuar|revisar)$")).click()
-        assert page.locator(".error-summary").count() == 0, (section, page.locator(".error-summary").inner_text() if page.locator(".error-summary").count() else "")
+        following = sections[index + 1][0] if index + 1 < len(sections) else None
+        expect(page).to_have_url(re.compile(rf"/s/{following}$" if following else r"/review$"))
+        assert page.locator(".error-summary").count() == 0, section
     page.get_by_role("button", name="Enviar respuestas").click()
     expect(page.get_by_role("heading", name="Respuestas recibidas")).to_be_visible()
     page.go_back()

@@ -2,6 +2,8 @@
 bar move without reloading (exports.js) and downloads the file; every page passes axe-core and the CSP."""
 from __future__ import annotations
 
+import re
+
 from pathlib import Path
 
 import axe_playwright_python
@@ -59,6 +61,7 @@ def test_an_analyst_reads_results_and_downloads_the_workbook(page, live_app, liv
     page.get_by_label("Correo electrónico").fill("analista@example.org")
     page.get_by_label("Contraseña", exact=True).fill(PASSWORD)
     page.get_by_role("button", name="Iniciar sesión").click()
+    expect(page).not_to_have_url(re.compile(r"/login"))  # logged in before going on
 
     page.goto(f"{live_server}/results/rounds/{round_id}")
     expect(page.locator("h1")).to_contain_text("Informe <i>2030</i>")

@@ -44,6 +44,7 @@ def test_an_editor_runs_a_round_from_creation_to_progress(page, live_server, liv
     page.get_by_label("Correo electrónico").fill("rondas@example.org")
     page.get_by_label("Contraseña", exact=True).fill(PASSWORD)
     page.get_by_role("button", name="Iniciar sesión").click()
+    expect(page).not_to_have_url(re.compile(r"/login"))  # logged in before going on
 
     page.goto(f"{live_server}/rounds/")
     assert _axe_violations(page) == []
