@@ -127,6 +127,22 @@ def test_submit_applies_once(invitation):
     assert count(OutboxMessage, OutboxMessage.invitation_id == invitation.id, OutboxMessage.kind == "receipt") == 1
 
 
+def test_a_save_from_another_tab_between_reading_and_saving_is_kept(invitation):
+    from survey.extensions import db
+    from survey.models import Response
+    from survey.models._types import utcnow
+
+    responses.save_page(invitation, "profile", {"months_in_role": ["24"]})
+    response = invitation.response  # as this tab's request read it
+    db.session.execute(update(Response).where(Response.id == response.id).values(
+        answers={**response.answers, "people_reached": 3400}, updated_at=utcnow())
+        .execution_options(synchronize_session=False))  # the other tab's save, committed meanwhile
+    result = responses.save_page(invitation, "profile", {"months_in_role": ["30"]})
+    assert result.answers == {"months_in_role": 30, "people_reached": 3400}
+    db.session.expire_all()
+    assert invitation.response.answers == {"months_in_role": 30, "people_reached": 3400}
+
+
 def test_a_save_that_lands_between_reading_and_submitting_is_what_gets_submitted(invitation):
     from survey.extensions import db
     from survey.models import Answer, Response

@@ -11,8 +11,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, case, func, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 
 import questionnaires
 from questionnaires import AnswerError
@@ -122,13 +123,6 @@ def response_for_writing(invitation: Invitation) -> Response:
     return response
 
 
-def _mark_in_progress(invitation: Invitation) -> None:
-    if invitation.opened_at is None:
-        invitation.opened_at = utcnow()
-    if invitation.status in _NOT_STARTED:
-        invitation.status = "in_progress"
-
-
 #: control characters nobody types on purpose; NUL cannot even be stored in a PostgreSQL text column
 _CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
@@ -148,15 +142,33 @@ def save_page(invitation: Invitation, section_key: str, formdata: Mapping[str, l
     questions are errors too. The response remembers *go_to* (else this page) as where to resume;
     on errors it stays on this page.
 
+    The page is worked out from the response read with the link, before the write lock is taken;
+    the UPDATE then requires the response's ``updated_at`` to be the one read. If another save or a
+    submission came in between, the page is worked out again from the row re-read under the lock.
+
     :raise KeyError: when the questionnaire has no section *section_key*.
     """
-    response = response_for_writing(invitation)
-    if invitation.status in _NOT_STARTED or invitation.opened_at is None:
-        db.session.refresh(invitation, ["status", "opened_at"])  # read before the write lock was taken
+    formdata = _without_controls(formdata)
+    response = invitation.response
+    if response is not None:
+        result, resume_at = _page(response, section_key, formdata, go_to, require_complete)
+        database.begin_writing()
+        if _store(invitation, response, result.answers, resume_at):
+            return result
+    response = response_for_writing(invitation)  # locked: nothing changes it until the commit
+    result, resume_at = _page(response, section_key, formdata, go_to, require_complete)
+    if not _store(invitation, response, result.answers, resume_at):
+        raise RuntimeError(f"response {response.id} changed under its lock")
+    return result
+
+
+def _page(response: Response, section_key: str, formdata: dict[str, list[str]], go_to: str | None,
+          require_complete: bool) -> tuple[PageResult, str]:
+    """The answers to store after this page, what to show, and the section to resume at."""
     questionnaire = load_version(response.version_id)
     keys = {question.key for question in questionnaire.section(section_key).questions}
     saved = dict(response.answers or {})
-    parsed, parse_errors = questionnaires.parse_form(questionnaire, section_key, _without_controls(formdata))
+    parsed, parse_errors = questionnaires.parse_form(questionnaire, section_key, formdata)
     merged = {key: value for key, value in {**saved, **parsed}.items() if value is not None}
     visible = questionnaires.visible_keys(questionnaire, merged)
     checked = questionnaires.check_answers(questionnaire, merged, require_complete=False)
@@ -175,9 +187,35 @@ def save_page(invitation: Invitation, section_key: str, formdata: Mapping[str, l
         wrong = {error.key for error in errors}
         complete = questionnaires.check_answers(questionnaire, stored, keys=keys, require_complete=True)
         errors += [error for error in complete.errors if error.key not in wrong]
-    response.answers = stored
-    response.current_section = section_key if errors or go_to is None else go_to
-    response.updated_at = utcnow()
-    _mark_in_progress(invitation)
-    db.session.flush()
-    return PageResult(stored, errors, [warning for warning in checked.warnings if warning.key in keys])
+    resume_at = section_key if errors or go_to is None else go_to
+    return PageResult(stored, errors, [warning for warning in checked.warnings if warning.key in keys]), resume_at
+
+
+_RESPONSES, _INVITATIONS = Response.__table__, Invitation.__table__
+#: built once: autosave runs it every few seconds per official typing
+_SAVE_ANSWERS = (
+    update(_RESPONSES)
+    .where(_RESPONSES.c.id == bindparam("r_id"), _RESPONSES.c.updated_at == bindparam("r_seen_at"))
+    .values(answers=bindparam("r_answers"), current_section=bindparam("r_section"), updated_at=bindparam("r_at"))
+)
+_MARK_IN_PROGRESS = (
+    update(_INVITATIONS)
+    .where(_INVITATIONS.c.id == bindparam("i_id"), _INVITATIONS.c.status != "revoked")
+    .values(status=case((_INVITATIONS.c.status.in_(_NOT_STARTED), "in_progress"), else_=_INVITATIONS.c.status),
+            opened_at=func.coalesce(_INVITATIONS.c.opened_at, bindparam("i_at")))
+)
+
+
+def _store(invitation: Invitation, response: Response, answers: dict[str, Any], resume_at: str) -> bool:
+    """Write the page if the response is still as read; False (nothing written) if not."""
+    now = utcnow()
+    moved = db.session.execute(_SAVE_ANSWERS, {"r_id": response.id, "r_seen_at": response.updated_at,
+                                               "r_answers": answers, "r_section": resume_at, "r_at": now})
+    if moved.rowcount != 1:
+        return False
+    for name, value in (("answers", answers), ("current_section", resume_at), ("updated_at", now)):
+        set_committed_value(response, name, value)
+    if invitation.status in _NOT_STARTED or invitation.opened_at is None:
+        db.session.execute(_MARK_IN_PROGRESS, {"i_id": invitation.id, "i_at": now})
+        db.session.refresh(invitation, ["status", "opened_at"])
+    return True
