@@ -13,7 +13,7 @@ from sqlalchemy import func, insert, select
 from survey import database
 from survey.extensions import db
 from survey.models import Region
-from tests.conftest import database_url, make_app
+from tests.conftest import BACKENDS, database_url, make_app
 
 
 @pytest.fixture(scope="module")
@@ -101,11 +101,16 @@ def test_objects_read_before_writing_stay_loaded(sqlite_app):
         assert db.session.scalar(select(Region.name_es).where(Region.ubigeo == "97")) == "Después"
 
 
-def test_on_postgresql_reading_and_writing_are_one_transaction(app):
-    if app.config["SURVEY_TEST_BACKEND"] != "postgresql":
-        pytest.skip("PostgreSQL readers never block writers")
+@pytest.mark.skipif("postgresql" not in BACKENDS, reason="PostgreSQL is not among the test backends")
+def test_on_postgresql_reading_and_writing_are_one_transaction(tmp_path_factory):
+    app = make_app(database_url("postgresql", tmp_path_factory, label="locks"), tmp_path_factory.mktemp("instance"))
     with app.app_context():
+        db.create_all()
         database.begin_reading()
         count_regions()
-        assert database.begin_writing() is False
-        db.session.rollback()
+        assert database.begin_writing() is False  # readers never block writers there: nothing to do
+        db.session.execute(insert(Region).values(**region("96", "Región de prueba")))
+        db.session.commit()
+        assert count_regions() == 1
+        db.session.remove()
+        db.engine.dispose()
