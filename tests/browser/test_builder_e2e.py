@@ -9,7 +9,8 @@ import pytest
 from playwright.sync_api import expect
 
 from survey.services import questionnaires as qs
-from tests.factories import PASSWORD, builder_document, make_user
+from tests.browser.support import log_in
+from tests.factories import builder_document, make_user
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
@@ -24,10 +25,7 @@ def _axe_violations(page) -> list[str]:
 
 
 def _log_in(page, live_server: str, email: str) -> None:
-    page.goto(f"{live_server}/login")
-    page.get_by_label("Correo electrónico").fill(email)
-    page.get_by_label("Contraseña", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Iniciar sesión").click()
+    log_in(page, live_server, email)
     expect(page).to_have_url(re.compile(r"/builder/$"))
 
 
@@ -210,11 +208,7 @@ def test_showif_js_agrees_with_the_server_rules(page, live_server, live_db):
     document = _conditions_document()
     live_db(lambda: (make_user("analyst", email="condiciones@example.org"), qs.import_document(document)))
     q = questionnaires.load(document)
-    page.goto(f"{live_server}/login")
-    page.get_by_label("Correo electrónico").fill("condiciones@example.org")
-    page.get_by_label("Contraseña", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Iniciar sesión").click()
-    expect(page).not_to_have_url(re.compile(r"/login"))  # logged in before going on
+    log_in(page, live_server, "condiciones@example.org")
     for form in SCENARIOS:
         page.goto(f"{live_server}/builder/condiciones/v1/preview")
         for name, values in form.items():

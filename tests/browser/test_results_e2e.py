@@ -2,8 +2,6 @@
 bar move without reloading (exports.js) and downloads the file; every page passes axe-core and the CSP."""
 from __future__ import annotations
 
-import re
-
 from pathlib import Path
 
 import axe_playwright_python
@@ -14,8 +12,8 @@ from playwright.sync_api import expect
 from survey.extensions import db
 from survey.models import Export
 from survey.services import exports as export_service
+from tests.browser.support import log_in, watch_problems
 from tests.factories import (
-    PASSWORD,
     export_document,
     make_invitation,
     make_response,
@@ -50,18 +48,9 @@ def test_an_analyst_reads_results_and_downloads_the_workbook(page, live_app, liv
     live_app.extensions["celery"].conf.broker_url = "memory://"
     live_app.config["SURVEY_EXPORT_DIR"] = str(tmp_path / "exports")
     round_id = live_db(_story)
-    problems: list[str] = []
-    page.on("console", lambda message: problems.append(message.text)
-            if message.type == "error" and "Failed to load resource" not in message.text else None)
-    page.on("response", lambda response: problems.append(f"{response.status} {response.url}")
-            if response.status >= 400 and not response.url.endswith("/favicon.ico") else None)
-    page.on("dialog", lambda dialog: problems.append(f"dialog: {dialog.message}"))
+    problems = watch_problems(page)
 
-    page.goto(f"{live_server}/login")
-    page.get_by_label("Correo electrónico").fill("analista@example.org")
-    page.get_by_label("Contraseña", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Iniciar sesión").click()
-    expect(page).not_to_have_url(re.compile(r"/login"))  # logged in before going on
+    log_in(page, live_server, "analista@example.org")
 
     page.goto(f"{live_server}/results/rounds/{round_id}")
     expect(page.locator("h1")).to_contain_text("Informe <i>2030</i>")

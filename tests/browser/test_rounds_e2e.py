@@ -9,7 +9,8 @@ import axe_playwright_python
 import pytest
 from playwright.sync_api import expect
 
-from tests.factories import PASSWORD, make_user, publish_document
+from tests.browser.support import log_in, watch_problems
+from tests.factories import make_user, publish_document
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
@@ -33,18 +34,9 @@ def _axe_violations(page) -> list[str]:
 def test_an_editor_runs_a_round_from_creation_to_progress(page, live_server, live_db, tmp_path):
     live_db(lambda: make_user("editor", email="rondas@example.org"))
     live_db(lambda: publish_document().id)
-    problems: list[str] = []
-    page.on("console", lambda message: problems.append(message.text)
-            if message.type == "error" and "Failed to load resource" not in message.text else None)
-    page.on("response", lambda response: problems.append(f"{response.status} {response.url}")
-            if response.status >= 400 and not response.url.endswith("/favicon.ico") else None)
-    page.on("dialog", lambda dialog: problems.append(f"dialog: {dialog.message}"))
+    problems = watch_problems(page)
 
-    page.goto(f"{live_server}/login")
-    page.get_by_label("Correo electrónico").fill("rondas@example.org")
-    page.get_by_label("Contraseña", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Iniciar sesión").click()
-    expect(page).not_to_have_url(re.compile(r"/login"))  # logged in before going on
+    log_in(page, live_server, "rondas@example.org")
 
     page.goto(f"{live_server}/rounds/")
     assert _axe_violations(page) == []

@@ -10,7 +10,6 @@ import urllib.request
 from datetime import timedelta
 from pathlib import Path
 
-import pytest
 from sqlalchemy import select
 
 from survey.extensions import db

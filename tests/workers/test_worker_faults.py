@@ -10,7 +10,6 @@ from __future__ import annotations
 import threading
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import select
 
 from survey.extensions import db
