@@ -89,7 +89,7 @@ def test_a_section_page_names_its_axis_and_progress(client, link):
     assert "Gobernanza institucional" in page
     assert 'value="next"' in page and 'value="prev"' in page
     assert 'data-show-if=' in page  # sessions_attended depends on an answer on the same page
-    assert "Se muestra si: «" in page  # in words for people without JavaScript
+    assert "Responda esta pregunta solo si «" in page  # in words for people without JavaScript
 
 
 def test_moving_forward_with_errors_keeps_what_was_typed(client, link):

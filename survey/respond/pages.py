@@ -6,7 +6,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from flask import flash, session
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from werkzeug.datastructures import MultiDict
 
 import questionnaires
@@ -40,10 +42,14 @@ class PageQuestion:
     decides); a rule on earlier pages is already decided by the saved answers.
     """
 
-    def __init__(self, question: Question, show_if: ShownCondition | None, number: int) -> None:
+    def __init__(self, question: Question, show_if: ShownCondition | None, number: int,
+                 is_open: bool = True) -> None:
         self._question = question
         self.show_if = show_if
         self.number = number
+        #: whether the rule holds for the answers saved so far: a closed question is rendered hidden,
+        #: so without JavaScript it is asked only after the answer that opens it has been saved
+        self.is_open = is_open
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._question, name)
@@ -104,10 +110,54 @@ def page_questions(questionnaire: Questionnaire, section: Section, answers: Mapp
         number = questionnaire.position(question.key) + 1
         if rule is not None and set(rule.question_keys()) & on_page:
             text = describe_rule(questionnaire, rule.to_document(), lang)
-            shown.append(PageQuestion(question, ShownCondition(rule, text), number))
+            shown.append(PageQuestion(question, ShownCondition(rule, text), number, question.key in visible))
         elif rule is None or question.key in visible:
             shown.append(PageQuestion(question, None, number))
     return shown
+
+
+def opened_notice(questionnaire: Questionnaire, keys: list[str]) -> str:
+    """What to tell an official whose answer opened follow-up questions on the same page."""
+    numbers = ", ".join(str(questionnaire.position(key) + 1) for key in keys)
+    return ngettext("Según su respuesta, corresponde responder también la pregunta %(numbers)s.",
+                    "Según su respuesta, corresponde responder también las preguntas %(numbers)s.",
+                    len(keys), numbers=numbers)
+
+
+def _dropped_text(questionnaire: Questionnaire, key: str, lang: str) -> str:
+    question = questionnaire.question(key)
+    rule = describe_rule(questionnaire, question.show_if.to_document(), lang) if question.show_if else ""
+    return _("No guardamos lo que escribió en la pregunta %(number)s («%(question)s»): solo corresponde "
+             "responderla si %(rule)s.", number=questionnaire.position(key) + 1,
+             question=_short(question.text.get(lang)), rule=rule)
+
+
+def remember_dropped(invitation_id: int, questionnaire: Questionnaire, keys: list[str], *, lang: str) -> None:
+    """Tell the official, now and on the review page, which typed answers were not kept."""
+    if not keys:
+        return
+    for key in keys:
+        flash(_dropped_text(questionnaire, key, lang), "error")
+    remembered = dict(session.get("survey_dropped", {}))
+    earlier = remembered.get(str(invitation_id), [])
+    remembered[str(invitation_id)] = earlier + [key for key in keys if key not in earlier]
+    session["survey_dropped"] = remembered
+
+
+def dropped_notices(invitation_id: int, questionnaire: Questionnaire, answers: Mapping[str, Any],
+                    lang: str) -> list[str]:
+    """For the review page: the typed answers not kept whose questions are still not asked."""
+    visible = questionnaires.visible_keys(questionnaire, answers)
+    keys = session.get("survey_dropped", {}).get(str(invitation_id), [])
+    known = {question.key for question in questionnaire.questions}
+    return [_dropped_text(questionnaire, key, lang) for key in keys if key in known and key not in visible]
+
+
+def forget_dropped(invitation_id: int) -> None:
+    """Once the answers are submitted, the notices have served."""
+    remembered = dict(session.get("survey_dropped", {}))
+    if remembered.pop(str(invitation_id), None) is not None:
+        session["survey_dropped"] = remembered
 
 
 def showif_context(questionnaire: Questionnaire, section: Section, answers: Mapping[str, Any]) -> dict[str, Any]:

@@ -124,11 +124,18 @@ def section(key: str):
         return _render_section(questionnaire, current, answers, errors)
     nav = request.form.get("nav", "next")
     go_to, target = _destination(questionnaire, current, nav)
+    # With JavaScript the conditional questions open in place as the official answers; without it,
+    # a question opened by this page's answers is asked next, on this page (see save_page).
+    follow_up = request.form.get("_follow_up", "").split() if nav == "next" and not request.form.get("_js") else ()
     result = responses.save_page(invitation, key, request.form.to_dict(flat=False), go_to=go_to,
-                                 require_complete=nav == "next")
+                                 require_complete=nav == "next", follow_up=follow_up)
     db.session.commit()
+    pages.remember_dropped(invitation.id, questionnaire, result.dropped, lang=current_language())
     if not result.ok:
         return _render_section(questionnaire, current, pages.typed_values(current, request.form), result.errors)
+    if result.opened:
+        flash(pages.opened_notice(questionnaire, result.opened), "info")
+        return redirect(url_for("respond.section", key=key, _anchor=f"q-{result.opened[0]}-block"), 303)
     if nav == "save":
         flash(_("Sus respuestas están guardadas. Puede seguir más tarde con el mismo enlace, desde cualquier "
                 "dispositivo."), "success")
@@ -170,6 +177,7 @@ def _render_review(*, notice=None, status=200):
         can_change=responses.can_change(invitation),
         has_unsent=has_unsent,
         notice=notice,
+        dropped=pages.dropped_notices(invitation.id, questionnaire, answers, lang),
         lang=lang,
     ), status
 
@@ -199,6 +207,7 @@ def submit():
         flash(_("Antes de enviar, complete o corrija las respuestas marcadas."), "error")
         return redirect(url_for("respond.section", key=first.key, check=1), 303)
     if outcome.status == "submitted":
+        pages.forget_dropped(invitation.id)
         # Per process, one receipt run and one recomputation per round per window (each runs after
         # its window, so it covers every submission made in it): a burst of submissions is not a
         # burst of tasks.

@@ -7,7 +7,7 @@ Submitting lives in :mod:`survey.services.submissions`.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,6 +34,10 @@ class PageResult:
     answers: dict[str, Any]
     errors: list[AnswerError] = field(default_factory=list)
     warnings: list[AnswerError] = field(default_factory=list)
+    #: questions of the page that this save opened (their condition became true): asked next, on the same page
+    opened: list[str] = field(default_factory=list)
+    #: questions of the page whose typed answer was not kept because their condition is false
+    dropped: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -134,13 +138,18 @@ def _without_controls(formdata: Mapping[str, list[str]]) -> dict[str, list[str]]
 
 
 def save_page(invitation: Invitation, section_key: str, formdata: Mapping[str, list[str]], *,
-              go_to: str | None = None, require_complete: bool = False) -> PageResult:
+              go_to: str | None = None, require_complete: bool = False,
+              follow_up: Collection[str] = ()) -> PageResult:
     """Save the answers typed on page *section_key* (``request.form.to_dict(flat=False)``).
 
     Valid answers are stored even when others on the page are wrong; a wrong value leaves the
     answer saved before it in place. With *require_complete* (moving forward) unanswered required
     questions are errors too. The response remembers *go_to* (else this page) as where to resume;
     on errors it stays on this page.
+
+    *follow_up* names questions of the page that were closed when it was shown without
+    JavaScript: if this save opens one of them, the official is asked it next on the same page
+    (it is in ``opened``, not an error), the way a paper form says "if yes, answer 5".
 
     The page is worked out from the response read with the link, before the write lock is taken;
     the UPDATE then requires the response's ``updated_at`` to be the one read. If another save or a
@@ -151,19 +160,19 @@ def save_page(invitation: Invitation, section_key: str, formdata: Mapping[str, l
     formdata = _without_controls(formdata)
     response = invitation.response
     if response is not None:
-        result, resume_at = _page(response, section_key, formdata, go_to, require_complete)
+        result, resume_at = _page(response, section_key, formdata, go_to, require_complete, follow_up)
         database.begin_writing()
         if _store(invitation, response, result.answers, resume_at):
             return result
     response = response_for_writing(invitation)  # locked: nothing changes it until the commit
-    result, resume_at = _page(response, section_key, formdata, go_to, require_complete)
+    result, resume_at = _page(response, section_key, formdata, go_to, require_complete, follow_up)
     if not _store(invitation, response, result.answers, resume_at):
         raise RuntimeError(f"response {response.id} changed under its lock")
     return result
 
 
 def _page(response: Response, section_key: str, formdata: dict[str, list[str]], go_to: str | None,
-          require_complete: bool) -> tuple[PageResult, str]:
+          require_complete: bool, follow_up: Collection[str] = ()) -> tuple[PageResult, str]:
     """The answers to store after this page, what to show, and the section to resume at."""
     questionnaire = load_version(response.version_id)
     keys = {question.key for question in questionnaire.section(section_key).questions}
@@ -183,12 +192,16 @@ def _page(response: Response, section_key: str, formdata: dict[str, list[str]], 
             if key in saved:
                 merged[key] = saved[key]
         stored = questionnaires.check_answers(questionnaire, merged, require_complete=False).cleaned
+    # Typed into a question whose condition is false (a page without JavaScript shows it): not kept, and said.
+    dropped = [key for key, value in parsed.items() if value not in (None, "", [], {}) and key not in visible]
+    opened = [key for key in follow_up if key in keys and key in visible and stored.get(key) is None]
     if require_complete:
-        wrong = {error.key for error in errors}
+        wrong = {error.key for error in errors} | set(opened)
         complete = questionnaires.check_answers(questionnaire, stored, keys=keys, require_complete=True)
         errors += [error for error in complete.errors if error.key not in wrong]
-    resume_at = section_key if errors or go_to is None else go_to
-    return PageResult(stored, errors, [warning for warning in checked.warnings if warning.key in keys]), resume_at
+    resume_at = section_key if errors or opened or go_to is None else go_to
+    warnings = [warning for warning in checked.warnings if warning.key in keys]
+    return PageResult(stored, errors, warnings, opened if not errors else [], dropped), resume_at
 
 
 _RESPONSES, _INVITATIONS = Response.__table__, Invitation.__table__

@@ -113,6 +113,8 @@
 
   function start() {
     document.querySelectorAll('form[data-show-if-form]').forEach(function (form) {
+      // Tells the server that this script shows the conditional questions as they open.
+      form.querySelectorAll('input[data-js-flag]').forEach(function (flag) { flag.value = '1'; });
       update(form);
       form.addEventListener('input', function () { update(form); });
       form.addEventListener('change', function () { update(form); });

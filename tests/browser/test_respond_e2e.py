@@ -234,20 +234,27 @@ def test_answering_without_javascript(browser, live_server, live_app):
     page = context.new_page()
     page.goto(f"{live_server}/r/{token}/")
     page.get_by_role("link", name="Comenzar").click()
-    # Without JavaScript the conditional question is shown, with its condition in words.
-    expect(page.locator("#q-institution_other-block")).to_be_visible()
-    expect(page.get_by_text("Se muestra si: «")).to_be_visible()
-    page.get_by_role("button", name="Guardar y continuar").click()
-    expect(page.locator(".error-summary")).to_be_visible()
+    # Without JavaScript a closed conditional question is not shown: it is asked once its answer opens it.
+    expect(page.locator("#q-institution_other-block")).to_be_hidden()
     sections = list(pnat_pages().items())
+    follow_ups = 0
     for index, (section, form) in enumerate(sections):
         # fill() skips what is not visible: it must run on this section's page, not the one before it
         expect(page).to_have_url(re.compile(rf"/s/{section}$"))
         fill(page, form)
         page.get_by_role("button", name=re.compile("^Guardar y (continuar|revisar)$")).click()
         following = sections[index + 1][0] if index + 1 < len(sections) else None
-        expect(page).to_have_url(re.compile(rf"/s/{following}$" if following else r"/review$"))
+        expect(page).to_have_url(re.compile(rf"/s/{following}$|/s/{section}#" if following else r"/review$|#"))
+        if "#" in page.url:
+            # The follow-up step: the answers just saved opened questions, asked now on the same page.
+            follow_ups += 1
+            expect(page.get_by_text("Según su respuesta, corresponde responder también")).to_be_visible()
+            assert page.locator(".error-summary").count() == 0, section
+            fill(page, form)
+            page.get_by_role("button", name=re.compile("^Guardar y (continuar|revisar)$")).click()
+            expect(page).to_have_url(re.compile(rf"/s/{following}$" if following else r"/review$"))
         assert page.locator(".error-summary").count() == 0, section
+    assert follow_ups == 3  # governance, prosecution and protection open questions on their own page
     page.get_by_role("button", name="Enviar respuestas").click()
     expect(page.get_by_role("heading", name="Respuestas recibidas")).to_be_visible()
     page.go_back()
