@@ -1,8 +1,6 @@
 """Login, logout, own password, and the error pages of access control (403, 429, CSRF)."""
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
@@ -13,6 +11,7 @@ from survey.auth import public, roles_required
 from survey.auth import session as staff_session
 from survey.auth.forms import ChangePasswordForm, LoginForm
 from survey.auth.passwords import verify_password
+from survey.auth.redirects import safe_next
 from survey.extensions import db, limiter
 from survey.models.users import ROLES, User
 from survey.services import audit, users
@@ -48,18 +47,6 @@ def _account_key() -> str:
 def _login_failed(_response) -> bool:
     """Only failed attempts count against the limits: a user who logs in costs nothing."""
     return bool(g.get("login_failed"))
-
-
-def safe_next(target: str | None) -> str | None:
-    """Return *target* if it is a path on this site, else None (no open redirect)."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return None
-    if any(ord(char) < 0x20 for char in target):
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc:
-        return None
-    return target
 
 
 def _may_open(user: User, endpoint: str) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, redirect, render_template, request, session, url_for
 
 from survey.auth import public
+from survey.auth.redirects import safe_next
 from survey.i18n import current_language
 from survey.services import questionnaires as qs
 
@@ -48,10 +49,7 @@ def set_language():
     lang = request.form.get("lang")
     if lang in ("es", "en"):
         session["lang"] = lang
-    target = request.form.get("next") or url_for("public.index")
-    if not target.startswith("/") or target.startswith("//"):
-        target = url_for("public.index")
-    return redirect(target)
+    return redirect(safe_next(request.form.get("next")) or url_for("public.index"))
 
 
 @bp.get("/healthz")
