@@ -230,7 +230,7 @@ def test_upload_report_then_confirm(client, db_session):
     report_url = response.location
     page = client.get(report_url).get_data(as_text=True)
     assert invitation_count(round_) == 0  # nothing saved before the confirmation
-    assert "2 filas aceptadas, 1 rechazadas." in page
+    assert "2 filas aceptadas, 1 rechazada." in page
     assert re.search(r"<td>3</td>\s*<td>&lt;script&gt;alert\(&#39;x&#39;\)&lt;/script&gt;</td>", page)
     assert "<script>alert" not in page
     assert "Correo no válido: «malo»." in page and "Institución desconocida: «Ministerio de la Magia»." in page
@@ -253,7 +253,7 @@ def test_a_clean_upload_is_saved_whole_on_confirm(client, db_session):
     login_as(client, make_user("editor"))
     response = upload(client, round_, (HEADER + "Ana,ana@gob.pe,PNP,Puno,,\nLuis,luis@gob.pe,PJ,Tacna,,en\n").encode())
     page = client.get(response.location).get_data(as_text=True)
-    assert "Confirmar e invitar a 2 funcionarios" in page
+    assert "Confirmar e invitar a 2 personas" in page
     assert client.post(response.location).status_code == 302
     assert invitation_count(round_) == 2
 

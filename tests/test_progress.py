@@ -49,7 +49,7 @@ def test_the_progress_page(client, db_session):
     make_invitation(round_, status="submitted", name="<img src=x onerror=alert(1)>", institution="pj")
     login_as(client, make_user("analyst"))
     text = client.get(f"/rounds/{round_.id}/progress").get_data(as_text=True)
-    assert "3 de 7 funcionarios enviaron sus respuestas." in text
+    assert "Respuestas enviadas: 3 de 7 personas invitadas." in text
     assert "Informe &lt;2026&gt;" in text
     assert "Poder Judicial" in text and "Cusco" in text
     assert "42.9 %" in text

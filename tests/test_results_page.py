@@ -39,7 +39,7 @@ def test_results_page_shows_rates_indices_heat_map_and_charts(client, results_ro
     assert page.status_code == 200
     html = page.text
     assert "Ronda &lt;b&gt;&#34;2026&#34;&lt;/b&gt;" in html and "<b>" not in html
-    assert "2 respuestas enviadas de 3 funcionarios invitados" in html
+    assert "Respuestas enviadas: 2 de 3 personas invitadas." in html
     q = questionnaires.load(export_document())
     gov = sum(questionnaires.score(q, a)["gov"] for _, _, a in ANSWERS) / 2
     # The national gov index, as shown on the chart and in PNP's heat-map cell.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -84,7 +85,7 @@ def confirm_import(round_id: int, key: str):
         report = invitation_service.check_rows(round_, rows)
         return render_template("rounds/report.html", round=round_, report=report, filename=filename, key=key), 409
     pending.discard(key)
-    flash(_("%(count)s funcionarios invitados.", count=len(created)), "success")
+    flash(ngettext("%(num)d persona invitada.", "%(num)d personas invitadas.", len(created)), "success")
     return redirect(url_for("rounds.show", round_id=round_.id))
 
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from sqlalchemy import func, select
 
 from survey import tokens
@@ -223,7 +224,8 @@ def save(round_: Round, report: Report, *, skip_invalid: bool = False, source: s
     """
     _refuse_closed(round_)
     if report.rejected and not skip_invalid:
-        raise InvitationError(_l("Hay %(count)s filas rechazadas: no se guardó nada.", count=len(report.rejected)))
+        raise InvitationError(ngettext("Hay %(num)d fila rechazada: no se guardó nada.",
+                                       "Hay %(num)d filas rechazadas: no se guardó nada.", len(report.rejected)))
     created = _create(round_, report.accepted)
     audit.record("invitation.import", round_, count=len(created), skipped=len(report.rejected), file=source or None)
     return created

@@ -59,17 +59,17 @@ def test_an_editor_runs_a_round_from_creation_to_progress(page, live_server, liv
     page.get_by_label("Lista de funcionarios (.xlsx o .csv)").set_input_files(str(csv_path))
     page.get_by_role("button", name="Revisar el archivo").click()
     expect(page.get_by_role("heading", name="Revisión de la lista")).to_be_visible()
-    expect(page.locator("main")).to_contain_text("2 filas aceptadas, 1 rechazadas.")
+    expect(page.locator("main")).to_contain_text("2 filas aceptadas, 1 rechazada.")
     expect(page.locator("main")).to_contain_text("<script>alert(1)</script>")
     assert _axe_violations(page) == []
     page.get_by_role("button", name="Invitar solo a las 2 filas aceptadas").click()
-    expect(page.locator(".flash-success")).to_contain_text("2 funcionarios invitados")
+    expect(page.locator(".flash-success")).to_contain_text("2 personas invitadas")
     expect(page.locator("table")).to_contain_text("José Núñez")
 
     page.get_by_role("button", name="Abrir y enviar invitaciones").click()
     expect(page.locator(".flash-success")).to_contain_text("Ronda abierta")
     page.get_by_role("link", name="Avance").click()
-    expect(page.locator("main")).to_contain_text("0 de 2 funcionarios enviaron sus respuestas.")
+    expect(page.locator("main")).to_contain_text("Respuestas enviadas: 0 de 2 personas invitadas.")
     assert _axe_violations(page) == []
 
     page.set_viewport_size({"width": 360, "height": 740})
