@@ -30,6 +30,9 @@ class AuditEvent(db.Model):
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
 
+# The app's PostgreSQL role may read and append, never change or truncate (survey db grant-app).
+AuditEvent.__table__.info["app_grants"] = "SELECT, INSERT"
+
 guard_rows(
     AuditEvent.__table__,
     when_sqlite="1",
