@@ -5,6 +5,10 @@ stops them all, and if one dies the others are stopped too. Without SURVEY_REDIS
 the broker is kombu's SQLAlchemy transport on a SQLite file in the instance folder,
 so nothing else needs to be installed or started. For production run the processes
 separately (see README): gunicorn, one or more workers, exactly one beat.
+
+The run is quiet and leaves its runtime files in the instance folder: gunicorn's control
+socket there (not in the home directory), beat's schedule there (workers/schedule.py), no
+Celery banner.
 """
 from __future__ import annotations
 
@@ -21,21 +25,46 @@ from flask import current_app
 #: seconds a child gets to finish its work after SIGTERM before it is killed
 STOP_GRACE = 15.0
 
+#: gunicorn's control socket (``gunicornc -s instance/gunicorn.ctl``), in the instance folder
+CONTROL_SOCKET = "gunicorn.ctl"
 
-def web_command(host: str, port: int, web_workers: int) -> list[str]:
+#: AF_UNIX paths longer than this cannot be bound (108 bytes with the NUL on Linux, 104 on BSD)
+MAX_SOCKET_PATH = 103
+
+#: Celery warns when its worker runs as root. The embedded run's worker runs the same code on the
+#: same files as its web server, as the same user, and accepts JSON only (Celery refuses outright
+#: to run as root with pickle, the case that warning is about), so the warning tells the user nothing
+#: they can act on there. Matched on its text: a ``-W`` category would import Celery at startup.
+ROOT_WARNING_FILTER = "ignore:You're running the worker with superuser privileges"
+
+
+def control_socket_options(instance_path: str) -> list[str]:
+    """gunicorn's control socket in the instance folder, or none where that path is too long to bind."""
+    path = os.path.join(os.path.abspath(instance_path), CONTROL_SOCKET)
+    if len(os.fsencode(path)) > MAX_SOCKET_PATH:
+        return ["--no-control-socket"]
+    return ["--control-socket", path]
+
+
+def web_command(host: str, port: int, web_workers: int, instance_path: str) -> list[str]:
     """gunicorn where available (POSIX), else Werkzeug's server."""
     if find_spec("gunicorn") is not None and os.name == "posix":
         return [sys.executable, "-m", "gunicorn", "--bind", f"{host}:{port}", "--workers", str(web_workers),
-                "--access-logfile", "-", "survey:create_app()"]
+                *control_socket_options(instance_path), "--access-logfile", "-", "survey:create_app()"]
     return [sys.executable, "-m", "flask", "--app", "survey:create_app", "run", "--host", host, "--port",
             str(port), "--no-reload"]
 
 
 def worker_command(concurrency: int, with_beat: bool) -> list[str]:
-    """A Celery worker (with beat embedded unless *with_beat* is False)."""
-    command = [sys.executable, "-m", "celery", "-A", "workers.celery", "worker", "--loglevel", "INFO",
-               "--concurrency", str(concurrency)]
+    """A Celery worker without its banner (with beat embedded unless *with_beat* is False)."""
+    command = [sys.executable, "-W", ROOT_WARNING_FILTER, "-m", "celery", "-A", "workers.celery", "--quiet",
+               "worker", "--loglevel", "INFO", "--concurrency", str(concurrency)]
     return command + ["--beat"] if with_beat else command
+
+
+def _name(command: list[str]) -> str:
+    """The module a ``python ... -m MODULE`` command runs (gunicorn, flask, celery)."""
+    return command[command.index("-m") + 1]
 
 
 def _stop(children: list[subprocess.Popen]) -> None:
@@ -66,7 +95,7 @@ def group(host: str, port: int, web_workers: int, concurrency: int, no_beat: boo
     mail = current_app.config.get("SURVEY_SMTP_HOST") or "outbox in the browser (no SURVEY_SMTP_HOST)"
     click.echo(f"web http://{host}:{port}  broker {broker}  mail {mail}")
     children = [
-        subprocess.Popen(web_command(host, port, web_workers), env=env),
+        subprocess.Popen(web_command(host, port, web_workers, current_app.instance_path), env=env),
         subprocess.Popen(worker_command(concurrency, not no_beat), env=env),
     ]
     stopping = False
@@ -83,6 +112,6 @@ def group(host: str, port: int, web_workers: int, concurrency: int, no_beat: boo
         for sig, handler in previous.items():
             signal.signal(sig, handler)
         _stop(children)
-    failed = [child.args[2] for child in children if child.returncode not in (0, -signal.SIGTERM, None)]
+    failed = [_name(child.args) for child in children if child.returncode not in (0, -signal.SIGTERM, None)]
     if failed and not stopping:
         raise click.ClickException(f"stopped because a process ended: {', '.join(failed)}")

@@ -81,3 +81,37 @@ def test_survey_serve_runs_everything_and_reminders_reach_the_outbox(tmp_path):
     assert all(m.subject.startswith("Recordatorio") and "/r/…/" in m.body_text for m in sent)
     assert not any(token in m.body_text for m in sent for token in tokens)
     assert (tmp_path / "instance" / "celery-broker.sqlite").exists()
+    assert (tmp_path / "instance" / "celerybeat-schedule.dat").exists()
+
+
+def test_the_embedded_run_is_quiet_and_keeps_its_runtime_files_in_the_instance(tmp_path):
+    """No Celery banner nor superuser warning (this machine runs tests as root); nothing in the home directory."""
+    stack = Stack(tmp_path, smtp=None, broker=None)
+    home = tmp_path / "home"
+    home.mkdir()
+    port = free_port()
+    # gunicorn's default control socket is under XDG_RUNTIME_DIR, else under HOME.
+    env = {**stack.env, "HOME": str(home)}
+    env.pop("XDG_RUNTIME_DIR", None)
+    log_path = tmp_path / "serve.log"
+    log = open(log_path, "wb")  # noqa: SIM115 - closed below
+    serve = subprocess.Popen([str(Path(sys.executable).parent / "survey"), "serve", "--port", str(port),
+                              "--web-workers", "1"], env=env, cwd=str(ROOT), stdout=log, stderr=subprocess.STDOUT,
+                             start_new_session=True)
+    socket_path = tmp_path / "instance" / "gunicorn.ctl"
+    try:
+        wait_until(lambda: status_of(f"http://127.0.0.1:{port}/") == 200, timeout=60, message="the web app")
+        wait_until(lambda: b" ready." in log_path.read_bytes(), timeout=60, message="the worker")
+        assert socket_path.is_socket()
+        serve.send_signal(signal.SIGINT)
+        assert serve.wait(40) == 0
+    finally:
+        if serve.poll() is None:
+            os.killpg(serve.pid, signal.SIGKILL)
+            serve.wait()
+        log.close()
+    text = log_path.read_text("utf-8", "replace")
+    assert "superuser privileges" not in text and "SecurityWarning" not in text
+    assert "[config]" not in text and "[queues]" not in text  # Celery's banner
+    assert list(home.iterdir()) == []
+    assert not socket_path.exists()  # gunicorn removes it when it stops
