@@ -33,6 +33,9 @@ class XLSFormProblem:
     row: int | None
     column: str | None
     message: str
+    #: a stable code and its values, for problems that the application explains in the user's language
+    code: str = ''
+    params: tuple[tuple[str, str], ...] = ()
 
     def __str__(self) -> str:
         place = self.sheet

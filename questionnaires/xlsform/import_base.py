@@ -59,8 +59,9 @@ class _ImporterBase:
     conditions: list = field(default_factory=list)
     survey: Any = None                                  # the survey _Sheet, once found
 
-    def problem(self, sheet: str, row: int | None, column: str | None, message: str) -> None:
-        self.problems.append(XLSFormProblem(sheet, row, column, message))
+    def problem(self, sheet: str, row: int | None, column: str | None, message: str, code: str = '',
+                **params: str) -> None:
+        self.problems.append(XLSFormProblem(sheet, row, column, message, code, tuple(sorted(params.items()))))
 
     def bilingual(self, sheet: _Sheet, number: int, values: tuple, base: str, what: str | None) -> dict | None:
         """{es, en} from ``base::<lang>`` columns (plain ``base`` = default language); error if ``what`` and no es."""

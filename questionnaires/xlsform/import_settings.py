@@ -4,6 +4,7 @@ Both are read before the survey sheet, so that every select row finds its list a
 """
 from __future__ import annotations
 
+from ..frameworks import BUILTIN_FRAMEWORKS
 from .cells import _language, _text, _typed
 from .common import LANGUAGE_NAMES
 from .import_base import _ImporterBase
@@ -44,6 +45,25 @@ class _SettingsReader(_ImporterBase):
             document['reporting_period'] = period
         self.merge_extra(sheet, number, values, document)
         return document
+
+    def infer_framework(self, document: dict) -> None:
+        """Without a ``framework`` setting (KoboToolbox and ODK users never write one), pick the
+        built-in framework whose axes hold every axis key the groups use; a problem if none does."""
+        if 'framework' in document:
+            return
+        used = sorted({section['axis'] for section in document.get('sections', ()) if section.get('axis')})
+        fitting = [framework.key for framework in BUILTIN_FRAMEWORKS.values() if set(used) <= set(framework.axis_keys)]
+        if fitting:
+            document['framework'] = fitting[0]
+            return
+        sheet = self.sheets.get('settings')
+        row = sheet.rows[0][0] if sheet is not None and sheet.rows else None
+        known = '; '.join(f'{framework.key} ({", ".join(framework.axis_keys)})'
+                          for framework in BUILTIN_FRAMEWORKS.values())
+        self.problem('settings', row, 'framework',
+                     f'no built-in framework has the axes {", ".join(used)}: add a "framework" column with one '
+                     f'of {known}, or the JSON of a framework of your own',
+                     code='framework_unknown_axes', axes=', '.join(used), frameworks=known)
 
     def read_choices(self) -> None:
         sheet = self.sheets.get('choices')

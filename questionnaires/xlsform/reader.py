@@ -62,5 +62,6 @@ class _Importer(_SettingsReader, _SectionReader, _QuestionReader, _MatrixReader,
             return document
         root = self.build_tree(survey)
         document['sections'] = self.read_sections(root)
+        self.infer_framework(document)
         self.parse_expressions()
         return document

@@ -8,7 +8,7 @@ import questionnaires
 from questionnaires.xlsform import XLSFormError
 from survey.auth import roles_required
 from survey.builder.blueprint import EDIT, READ, bp, current_staff, questionnaire_or_404, version_or_404
-from survey.builder.problems import Shown, explain
+from survey.builder.problems import XLSFORM_MESSAGES, Shown, explain
 from survey.extensions import db
 from survey.services import audit, definitions
 from survey.services import questionnaires as qs
@@ -28,6 +28,9 @@ def _xlsform_problem(problem) -> Shown:
         parts.append(_("fila %(row)s", row=problem.row))
     if problem.column is not None:
         parts.append(_("columna %(column)s", column=problem.column))
+    explained = XLSFORM_MESSAGES.get(problem.code)
+    if explained is not None:
+        return Shown(str(explained) % dict(problem.params), "", ", ".join(parts))
     return Shown(problem.message, "", ", ".join(parts))
 
 

@@ -41,6 +41,13 @@ MESSAGES = {
     "parse_error": _l("El archivo no se pudo leer."),
 }
 
+#: XLSForm problems with a code (questionnaires.xlsform), in the user's language; the others keep their text.
+XLSFORM_MESSAGES = {
+    "framework_unknown_axes": _l("Ningún marco incorporado tiene los ejes %(axes)s. Agregue a la hoja settings una "
+                                 "columna «framework» con uno de estos valores: %(frameworks)s; o el JSON de un "
+                                 "marco propio."),
+}
+
 #: First segment of a question problem's place -> form field; score and show_if parts get their own fields.
 QUESTION_FIELDS = {
     "key": "key", "type": "type", "text": "text", "help": "help", "required": "required", "options": "options",
