@@ -20,12 +20,13 @@ from .loader import load
 from .problems import DefinitionError, Problem
 from .schema import QUESTION_TYPES, Option, Question, Questionnaire, Score, Section
 from .scoring import QuestionScore, overall, score, score_details
+from .translation_gaps import TranslationGap, translation_gaps
 
 __all__ = [
     'BUILTIN_FRAMEWORKS', 'QUESTION_TYPES', 'AnswerCheck', 'AnswerError', 'Axis', 'Condition', 'DefinitionError',
     'Framework', 'Option', 'Problem', 'Question', 'QuestionScore', 'Questionnaire', 'Score', 'Section', 'Text',
     'VersionDiff', 'check_answers', 'diff', 'dump_document', 'load', 'overall', 'parse_form', 'read_document',
-    'reference_definition_path', 'score', 'score_details', 'visible_keys',
+    'reference_definition_path', 'score', 'score_details', 'visible_keys', 'TranslationGap', 'translation_gaps',
 ]
 
 

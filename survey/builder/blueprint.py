@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+import questionnaires
 from questionnaires.diff_text import readable_pair
 from survey.builder import editing
 from survey.extensions import db
@@ -60,7 +61,7 @@ FIELD_NAMES = {
 @bp.context_processor
 def _builder_globals() -> dict[str, Any]:
     return {"type_labels": TYPE_LABELS, "section_kinds": SECTION_CHANGES, "field_names": FIELD_NAMES,
-            "readable_pair": readable_pair}
+            "readable_pair": readable_pair, "translation_gaps": questionnaires.translation_gaps}
 
 
 def current_staff():
