@@ -3,6 +3,11 @@
 The web app never imports ``workers``. Tasks get ids, never ORM objects, and are sent
 only once the transaction that created their rows has committed, so no task (and no
 e-mail) exists for a rolled-back row.
+
+A send that fails after the commit (the broker is down) is logged, never raised: the change
+is committed, and the database is the record of the work, so the periodic sweep (mail.sweep)
+queues it again once the broker is back. The response then carries a notice saying the e-mails
+or the workbook will leave a little later (:func:`_notice_delay`, for every view).
 """
 from __future__ import annotations
 
@@ -12,7 +17,16 @@ import time
 from typing import Any
 
 from celery import Celery
-from flask import Flask, current_app, has_app_context
+from flask import (
+    Flask,
+    Response,
+    current_app,
+    flash,
+    g,
+    has_app_context,
+    has_request_context,
+)
+from flask_babel import gettext as _
 from sqlalchemy import event
 
 from survey.extensions import db
@@ -40,14 +54,52 @@ def celery_app() -> Celery:
 def enqueue(name: str, *args: Any, **options: Any) -> None:
     """Send task *name* with plain arguments once the current transaction commits.
 
-    Outside a transaction (nothing pending) it is sent at once.
+    Outside a transaction (nothing pending) it is sent at once. Either way a broker that
+    cannot be reached is logged and noted (:func:`is_delayed`), not raised.
     """
     session = db.session()
     if _has_pending_writes(session):
         pending = session.info.setdefault("survey_after_commit", [])
         pending.append((name, args, options))
         return
-    celery_app().send_task(name, args=list(args), **options)
+    _publish([(name, args, options)])
+
+
+def is_delayed() -> bool:
+    """True if work committed in this request (or task) could not be queued: the broker is down.
+
+    Nothing is lost (the sweep queues it once the broker is back); the response says the
+    e-mails or the workbook will leave a little later.
+    """
+    return has_app_context() and bool(g.get("survey_delayed_tasks"))
+
+
+def _notice_delay(response: Response) -> Response:
+    # Every view that queues work, through one hook: the user learns the work is delayed, not
+    # lost, and does not click again. Background work (receipts, results) needs no notice.
+    delayed = set(g.get("survey_delayed_tasks", ())) if has_request_context() else set()
+    if SEND_MESSAGES in delayed:
+        flash(_("La cola de tareas no responde en este momento: los correos saldrán en cuanto vuelva. "
+                "El cambio quedó guardado; no hace falta repetirlo."), "info")
+    if BUILD_EXPORT in delayed:
+        flash(_("La cola de tareas no responde en este momento: el libro se preparará en cuanto vuelva. "
+                "La solicitud quedó guardada; no hace falta repetirla."), "info")
+    g.pop("survey_delayed_tasks", None)
+    return response
+
+
+def _publish(pending: list[tuple[str, tuple, dict]]) -> None:
+    app = celery_app()
+    try:
+        # One producer from the pool for all the tasks of a commit, not one acquire per task.
+        with app.producer_or_acquire() as producer:
+            for name, args, options in pending:
+                app.send_task(name, args=list(args), producer=producer, **options)
+    except Exception:  # after the commit: the change stands, the sweep queues the work again
+        log.warning("could not queue %d task(s) (%s) after the commit; the sweep will queue the work again",
+                    len(pending), ", ".join(sorted({name for name, _args, _options in pending})), exc_info=True)
+        delayed = g.setdefault("survey_delayed_tasks", [])
+        delayed.extend(name for name, _args, _options in pending)
 
 
 _debounce_lock = threading.Lock()
@@ -76,8 +128,9 @@ def enqueue_debounced(name: str, *args: Any, seconds: float) -> None:
         debounced_at[key] = now
     try:
         celery_app().send_task(name, args=list(args), countdown=seconds)
-    except Exception:  # noqa: BLE001 - the caller's transaction has committed: do not fail its request
-        debounced_at.pop(key, None)  # not sent: the next request tries again (and the sweeper, nightly runs)
+    except Exception:  # the caller's transaction has committed: do not fail its request
+        debounced_at.pop(key, None)  # not sent: the next request tries again (and the sweep, nightly runs)
+        g.setdefault("survey_delayed_tasks", []).append(name)
         log.warning("could not queue %s%r; the next request or the periodic runs will", name, args, exc_info=True)
 
 
@@ -101,11 +154,7 @@ def _after_commit(session) -> None:
     session.info.pop("survey_wrote", None)
     if not pending or not has_app_context():
         return
-    app = celery_app()
-    # One producer from the pool for all the tasks of a commit, not one acquire per task.
-    with app.producer_or_acquire() as producer:
-        for name, args, options in pending:
-            app.send_task(name, args=list(args), producer=producer, **options)
+    _publish(pending)
 
 
 def _after_rollback(session) -> None:
@@ -120,6 +169,7 @@ def init_app(app: Flask) -> None:
     app.extensions["celery"] = celery
     #: (task name, args) -> time.monotonic() of its last debounced send by this app
     app.extensions["survey_debounced_at"] = {}
+    app.after_request(_notice_delay)
     from sqlalchemy.orm import Session
 
     if not event.contains(Session, "after_commit", _after_commit):

@@ -204,3 +204,57 @@ def test_a_file_past_its_expiry_shows_as_expired_before_the_hourly_clean_up(app,
     db.session.refresh(export)
     assert export.status == "ready" and Path(export.file_path).is_file()
     assert export_service.expire() == 1
+
+
+def test_a_second_task_of_one_export_does_not_build_it_again(app, round_with_answers):
+    export = export_service.request(round_with_answers, None)
+    db.session.commit()
+    second_runs = []
+
+    def checkpoint():
+        db.session.commit()
+        if not second_runs:  # the sweep queued it again while this task builds it
+            second_runs.append(export_service.run(export.id, checkpoint=db.session.commit))
+
+    built = export_service.run(export.id, checkpoint=checkpoint)
+    assert second_runs == [None]
+    assert built.status == "ready" and Path(built.file_path).is_file()
+    assert [p.name for p in export_service.export_dir().iterdir()] == [Path(built.file_path).name]
+
+
+def test_a_run_that_lost_its_export_to_a_newer_run_keeps_nothing(app, round_with_answers):
+    export = export_service.request(round_with_answers, None)
+    db.session.commit()
+    taken_over = utcnow() + timedelta(minutes=10)
+
+    def checkpoint():
+        db.session.commit()
+        if db.session.get(Export, export.id).rows_total:  # a page written: the worker is "stalled" now
+            db.session.execute(Export.__table__.update().where(Export.id == export.id).values(started_at=taken_over))
+            db.session.commit()
+
+    export_service.run(export.id, checkpoint=checkpoint)
+    db.session.expire_all()
+    row = db.session.get(Export, export.id)
+    assert row.status == "running" and row.file_path == ""  # the newer run will record its own file
+    assert list(export_service.export_dir().iterdir()) == []
+
+
+def test_the_sweep_queues_again_an_export_whose_task_was_lost(app, round_with_answers):
+    export = export_service.request(round_with_answers, None)
+    db.session.commit()
+    now = utcnow()
+    assert export_service.requeue_stale(now + timedelta(minutes=1)) == []  # still waiting in the queue
+    assert export_service.requeue_stale(now + timedelta(minutes=3)) == [export.id]
+    assert export_service.requeue_stale(now + timedelta(minutes=4)) == []  # touched: asked again later
+    # A builder that died mid-way: no page for five minutes; back to queued for the new task.
+    export_service.run(export.id, checkpoint=lambda: None)
+    db.session.execute(Export.__table__.update().where(Export.id == export.id)
+                       .values(status="running", file_path="", heartbeat_at=now))
+    db.session.commit()
+    assert export_service.requeue_stale(now + timedelta(minutes=4)) == []
+    assert export_service.requeue_stale(now + timedelta(minutes=6)) == [export.id]
+    db.session.expire_all()
+    assert db.session.get(Export, export.id).status == "queued"
+    rebuilt = export_service.run(export.id, checkpoint=db.session.commit)
+    assert rebuilt.status == "ready"

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from survey.extensions import db
 from survey.models import AuditEvent, OutboxMessage
 from survey.models._types import utcnow
-from survey.services import outbox, outbox_sweep
+from survey.services import outbox, outbox_staff, outbox_sweep
 from tests.factories import login_as, make_invitation, make_round, make_user
 
 
@@ -131,38 +131,87 @@ def test_a_permanent_failure_fails_at_once_and_a_failed_notice_makes_no_notice(r
     assert len(notices()) == 1
 
 
-def test_the_sweeper_requeues_lost_tasks_and_gives_up_on_stale_claims(request_ctx, editor):
+def test_the_sweeper_requeues_lost_tasks_and_resends_a_dead_workers_invitation_once(request_ctx, editor):
     round_ = make_round(created_by=editor)
     now = utcnow()
     lost = outbox.add(make_invitation(round_)[0], "invitation")
     recent = outbox.add(make_invitation(round_)[0], "invitation")
     stale = outbox.add(make_invitation(round_)[0], "invitation")
     busy = outbox.add(make_invitation(round_)[0], "invitation")
+    stale_receipt = outbox.add(make_invitation(round_)[0], "receipt", 1)
     lost.created_at = now - timedelta(minutes=10)
     stale.status, stale.claimed_at, stale.attempts = "sending", now - timedelta(hours=1), 1
+    stale_receipt.status, stale_receipt.claimed_at, stale_receipt.attempts = "sending", now - timedelta(hours=1), 1
     busy.status, busy.claimed_at, busy.attempts = "sending", now - timedelta(seconds=30), 1
     db.session.flush()
     report = outbox_sweep.sweep(now)
-    assert report.requeued == [lost.id] and report.abandoned == [stale.id]
+    # The invitation the worker died on goes out again (same row, so the same Message-ID);
+    # a receipt keeps today's rule: failed, the creator told.
+    assert report.requeued == [lost.id, stale.id] and report.resent == [stale.id]
+    assert report.abandoned == [stale_receipt.id]
     assert fresh(lost).next_attempt_at == now  # touched: not requeued again by the next sweep
     assert outbox_sweep.sweep(now + timedelta(seconds=1)).requeued == []
-    gone = fresh(stale)
+    again = fresh(stale)
+    assert (again.status, again.unknown_outcome_at) == ("pending", now)
+    assert again.last_error.startswith(outbox.UNKNOWN_OUTCOME) and "sent again automatically" in again.last_error
+    gone = fresh(stale_receipt)
     assert gone.status == "failed" and gone.last_error.startswith(outbox.UNKNOWN_OUTCOME)
     assert (fresh(busy).status, fresh(recent).status) == ("sending", "pending")
-    assert [n.seq for n in notices()] == [stale.id]
+    assert [n.seq for n in notices()] == [stale_receipt.id]
+    # The resend dies the same way: a second unknown outcome is failed, not resent again.
+    assert outbox.claim(stale.id, now)
+    later = now + timedelta(hours=1)
+    report = outbox_sweep.sweep(later)
+    assert report.resent == [busy.id] and report.abandoned == [stale.id]  # busy's first time
+    assert fresh(stale).status == "failed" and sorted(n.seq for n in notices()) == [stale.id, stale_receipt.id]
+
+
+def test_a_dead_workers_batch_is_requeued_once_its_lease_runs_out(request_ctx):
+    round_ = make_round()
+    now = utcnow()
+    batch = [outbox.add(make_invitation(round_)[0], "invitation") for _ in range(3)]
+    waiting = outbox.add(make_invitation(round_)[0], "invitation")  # its task still in the queue
+    outbox.lease([m.id for m in batch], now)
+    assert outbox.claim(batch[0].id, now)  # the claimed one leaves the lease for its own clock
+    assert outbox_sweep.sweep(now + timedelta(seconds=59)).requeued == []  # the task is alive
+    report = outbox_sweep.sweep(now + timedelta(seconds=61))
+    assert report.requeued == [batch[1].id, batch[2].id]
+    assert fresh(batch[1]).lease_ends_at is None and fresh(waiting).lease_ends_at is None
+    # A task that finished gives its lease back: nothing left for the sweep.
+    outbox.lease([batch[1].id], now)
+    outbox.release([batch[1].id])
+    assert fresh(batch[1]).lease_ends_at is None
+
+
+def test_an_unknown_outcome_at_the_mail_server_sends_an_invitation_again_once(request_ctx, editor):
+    invitation, _ = make_invitation(make_round(created_by=editor))
+    message = outbox.add(invitation, "invitation")
+    receipt = outbox.add(invitation, "receipt", 1)
+    now = utcnow()
+    assert outbox.claim(message.id, now)
+    failure = outbox.mark_failed(message.id, "unknown outcome: connection dropped after DATA", is_unknown=True,
+                                 now=now)
+    assert not failure.is_final and failure.retry_at == now
+    assert (fresh(message).status, fresh(message).unknown_outcome_at) == ("pending", now)
+    assert outbox.claim(message.id, now)
+    assert outbox.mark_failed(message.id, "unknown outcome: again", is_unknown=True, now=now).is_final
+    assert outbox.claim(receipt.id, now)
+    assert outbox.mark_failed(receipt.id, "unknown outcome: dropped", is_unknown=True, now=now).is_final
+    assert fresh(message).status == fresh(receipt).status == "failed"
+    assert sorted(n.seq for n in notices()) == sorted([message.id, receipt.id])
 
 
 def test_a_failed_message_is_retried_by_hand_once_and_audited(request_ctx, editor):
     message = outbox.add(make_invitation(make_round(created_by=editor))[0], "invitation")
-    assert outbox.retry_by_hand(message) is False  # not failed
+    assert outbox_staff.retry_by_hand(message) is False  # not failed
     outbox.claim(message.id)
     outbox.mark_failed(message.id, "550 no", is_permanent=True)
     message = fresh(message)
-    assert outbox.retry_by_hand(message) is True
+    assert outbox_staff.retry_by_hand(message) is True
     assert fresh(message).status == "pending"
     outbox.claim(message.id)
     outbox.mark_failed(message.id, "550 still no", is_permanent=True)
-    assert outbox.retry_by_hand(fresh(message)) is False
+    assert outbox_staff.retry_by_hand(fresh(message)) is False
     events = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "outbox.retry")).all()
     assert [(e.object_id, e.details["kind"]) for e in events] == [(str(message.id), "invitation")]
 
@@ -179,6 +228,7 @@ def test_editors_see_messages_per_round_and_retry_from_the_page(app, client, edi
     assert "Ronda de correos" in page and "ana@example.gob.pe" in page and "550 5.1.1 mailbox unknown" in page
     page = client.get(f"/outbox/{message.id}").get_data(as_text=True)
     assert "Invitación: Ronda de correos" in page and token in page  # embedded run: the link shows
+    assert "Reenviado automáticamente" not in page
     response = client.post(f"/outbox/{message.id}/retry")
     assert response.status_code == 302
     assert fresh(message).status == "pending"
@@ -201,3 +251,14 @@ def test_with_a_mail_server_the_page_masks_the_link(app, client, editor):
 def test_analysts_cannot_open_the_outbox(client, db_session):
     login_as(client, make_user("analyst"))
     assert client.get("/outbox/").status_code == 403
+
+
+def test_a_message_sent_again_after_an_unknown_outcome_says_so_under_correos(app, client, editor):
+    round_ = make_round(created_by=editor)
+    message = outbox.add(make_invitation(round_)[0], "invitation")
+    outbox.claim(message.id)
+    outbox.mark_failed(message.id, "unknown outcome: connection dropped after DATA", is_unknown=True)
+    db.session.expire_all()
+    login_as(client, editor)
+    for url in (f"/outbox/?round={round_.id}", f"/outbox/{message.id}"):
+        assert "Reenviado automáticamente (resultado desconocido)" in client.get(url).get_data(as_text=True)

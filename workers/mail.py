@@ -1,11 +1,15 @@
 """Mail tasks: send a batch of outbox messages over one SMTP connection; sweep the outbox.
 
 Each message is claimed in a committed transaction before the SMTP call and marked
-sent in another after it, so a redelivered or doubled task never sends it twice.
+sent in another after it, so a redelivered or doubled task never sends it twice. A task
+leases its batch in the outbox and renews the lease as it goes: if its worker is killed,
+the sweep re-queues the rest of the batch once the lease runs out (a minute), without
+waiting for the broker's visibility timeout (an hour).
 """
 from __future__ import annotations
 
 import logging
+import time
 from collections import Counter
 
 from celery import shared_task
@@ -15,7 +19,7 @@ from flask import current_app
 from survey import jobs
 from survey.extensions import db
 from survey.models._types import utcnow
-from survey.services import mailer, outbox, outbox_sweep
+from survey.services import catch_up, exports, mailer, outbox, outbox_sweep
 
 logger = logging.getLogger(__name__)
 
@@ -40,11 +44,21 @@ class Batch:
     and at most one message per worker process is ever 'sending' unconfirmed.
     """
 
-    def __init__(self, connection: mailer.Connection):
+    def __init__(self, connection: mailer.Connection, message_ids: list[int]):
         self.connection = connection
+        self.message_ids = message_ids
         self.stats: Counter[str] = Counter()
         self.retry: dict[int, float] = {}
         self._unconfirmed: tuple[mailer.Draft, mailer.Rendered] | None = None
+        # renewed at a third of the lease: two renewals can be late before the sweep steps in
+        self._renew_every = float(outbox.setting("SURVEY_OUTBOX_LEASE")) / 3
+        self._leased_at = float("-inf")
+
+    def hold(self) -> None:
+        """Lease the batch's pending rows if the lease is a third gone (committed with the next claim)."""
+        if time.monotonic() - self._leased_at >= self._renew_every:
+            outbox.lease(self.message_ids)
+            self._leased_at = time.monotonic()
 
     def _confirm(self) -> None:
         if self._unconfirmed is not None:
@@ -55,8 +69,9 @@ class Batch:
             self.stats["sent"] += 1
 
     def deliver(self, draft: mailer.Draft) -> None:
-        """Claim (committing the previous confirmation with it), send, and note the outcome."""
+        """Claim (committing the previous confirmation and the lease with it), send, and note the outcome."""
         self._confirm()
+        self.hold()
         claimed = outbox.claim(draft.message_id)
         db.session.commit()
         if not claimed:
@@ -67,13 +82,16 @@ class Batch:
             self.connection.send(mailer.build_email(draft, rendered))
         except SoftTimeLimitExceeded:
             state = mailer.UNKNOWN if self.connection.in_doubt else mailer.TEMPORARY
-            outbox.mark_failed(draft.message_id, f"{state}: time limit of the task reached",
-                               is_permanent=state == mailer.UNKNOWN)
+            failure = outbox.mark_failed(draft.message_id, f"{state}: time limit of the task reached",
+                                         is_unknown=state == mailer.UNKNOWN)
             db.session.commit()
+            if not failure.is_final:
+                self.defer(draft.message_id, 1.0)
             raise
         except Exception as exc:  # noqa: BLE001 - every failure is recorded; none may leave a row sending
             state, reason = mailer.classify(exc, in_doubt=self.connection.in_doubt)
-            failure = outbox.mark_failed(draft.message_id, reason, is_permanent=state != mailer.TEMPORARY)
+            failure = outbox.mark_failed(draft.message_id, reason, is_permanent=state == mailer.PERMANENT,
+                                         is_unknown=state == mailer.UNKNOWN)
             db.session.commit()
             logger.warning("outbox message %s: %s failure: %s", draft.message_id, state, reason)
             self.stats["failed" if failure.is_final else "deferred"] += 1
@@ -87,8 +105,9 @@ class Batch:
         self.retry[message_id] = seconds
 
     def close(self) -> None:
-        """Confirm the last message sent."""
+        """Confirm the last message sent and give the batch's lease back."""
         self._confirm()
+        outbox.release(self.message_ids)
         db.session.commit()
 
 
@@ -101,10 +120,11 @@ def send(self, message_ids: list[int]) -> dict[str, int]:
     but well within the broker's visibility timeout.
     """
     drafts = mailer.prepare(message_ids)
-    db.session.rollback()
     remaining = list(drafts)
     with mailer.Connection.from_config(current_app.config) as connection:
-        batch = Batch(connection)
+        batch = Batch(connection, [draft.message_id for draft in drafts])
+        batch.hold()
+        db.session.commit()
         try:
             while remaining:
                 draft = remaining.pop(0)
@@ -139,12 +159,28 @@ def send_receipts() -> int:
 
 @shared_task(name=jobs.SWEEP_OUTBOX, time_limit=SWEEP_TIME_LIMIT, soft_time_limit=SWEEP_TIME_LIMIT - 20)
 def sweep() -> dict[str, int]:
-    """Queue again the pending messages whose task was lost; give up on stale claims (beat)."""
+    """Queue again every kind of work whose task may be lost (beat, every minute).
+
+    The database is the record: messages still pending (a dead worker's batch, a task lost
+    with the broker), claims of a dead worker (an invitation or reminder sent again once),
+    exports still queued or whose builder died, and results older than their last submission.
+    """
     report = outbox_sweep.sweep()
+    export_ids = exports.requeue_stale()
+    round_ids = catch_up.rounds_with_stale_results()
     db.session.commit()
     outbox.send_later(report.requeued)
+    for export_id in export_ids:
+        jobs.enqueue(jobs.BUILD_EXPORT, export_id)
+    for round_id in round_ids:
+        jobs.enqueue(jobs.AGGREGATE_ROUND, round_id)
+    if report.resent:
+        logger.warning("outbox: %d invitation(s)/reminder(s) claimed by a worker that stopped before the SMTP "
+                       "server confirmed them; sent again once with the same Message-ID: ids %s",
+                       len(report.resent), report.resent[:50])
     if report.abandoned:
         logger.error("outbox: %d message(s) claimed by a worker that stopped before the SMTP server "
                      "confirmed them; marked failed (unknown outcome), not resent: ids %s",
                      len(report.abandoned), report.abandoned[:50])
-    return {"requeued": len(report.requeued), "abandoned": len(report.abandoned)}
+    return {"requeued": len(report.requeued), "resent": len(report.resent), "abandoned": len(report.abandoned),
+            "exports": len(export_ids), "rounds": len(round_ids)}

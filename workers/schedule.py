@@ -19,7 +19,7 @@ from survey import jobs
 
 #: default periods in seconds (SURVEY_REMINDER_EVERY, SURVEY_SWEEP_EVERY)
 REMINDER_EVERY = 300.0
-SWEEP_EVERY = 120.0
+SWEEP_EVERY = 60.0
 
 
 def period(config, name: str, default: float) -> float:

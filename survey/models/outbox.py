@@ -46,6 +46,12 @@ class OutboxMessage(db.Model):
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: earliest time of the next attempt (backoff after a temporary failure)
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: a running mail.send task holds the row until then (it renews the lease as it goes);
+    #: a pending row whose lease ran out belongs to a worker that died, and the sweep re-queues it
+    lease_ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: when a send of it first ended with an unknown outcome; an invitation or reminder is then
+    #: sent again automatically, once, with the same Message-ID
+    unknown_outcome_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: subject and body as rendered when sent (the embedded outbox shows them)
     subject: Mapped[str] = mapped_column(String(300), default="")

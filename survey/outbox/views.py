@@ -21,7 +21,7 @@ from survey.auth import roles_required
 from survey.extensions import db
 from survey.models import OutboxMessage, Round
 from survey.models.outbox import MESSAGE_STATES
-from survey.services import mailer, outbox
+from survey.services import mailer, outbox_staff
 
 bp = Blueprint("outbox", __name__, url_prefix="/outbox")
 
@@ -40,7 +40,7 @@ def _message(message_id: int) -> OutboxMessage:
 def index():
     """Rounds with their message counts per state; with ?round=, that round's messages."""
     rounds = list(db.session.scalars(select(Round).order_by(Round.opens_at.desc(), Round.id.desc())))
-    counts = outbox.counts_by_round([r.id for r in rounds])
+    counts = outbox_staff.counts_by_round([r.id for r in rounds])
     selected = request.args.get("round", type=int)
     status = request.args.get("status") if request.args.get("status") in MESSAGE_STATES else None
     page = max(request.args.get("page", 1, type=int), 1)
@@ -78,7 +78,7 @@ def message(message_id: int):
     text = rendered.text if is_embedded else mailer.redact(draft, rendered.text)
     return render_template(
         "outbox/message.html", message=item, subject=rendered.subject, text=text, is_embedded=is_embedded,
-        can_retry=outbox.can_retry_by_hand(item), was_retried=outbox.has_been_retried(item),
+        can_retry=outbox_staff.can_retry_by_hand(item), was_retried=outbox_staff.has_been_retried(item),
     )
 
 
@@ -87,7 +87,7 @@ def message(message_id: int):
 def retry(message_id: int):
     """Send a failed message again, once."""
     item = _message(message_id)
-    if outbox.retry_by_hand(item):
+    if outbox_staff.retry_by_hand(item):
         db.session.commit()
         flash(_("El correo volvió a la cola y se enviará en unos momentos."), "success")
     else:

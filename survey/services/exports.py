@@ -6,6 +6,7 @@ because the progress bar is only useful if the web process can see it.
 """
 from __future__ import annotations
 
+import contextlib
 import logging
 import secrets
 from collections.abc import Callable
@@ -13,7 +14,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import and_, func, or_, select, update
 
 from survey.extensions import db
 from survey.models import Export, Round, User
@@ -76,26 +77,43 @@ def export_dir() -> Path:
     return Path(current_app.config["SURVEY_EXPORT_DIR"])
 
 
+#: defaults of the SURVEY_EXPORT_* recovery settings, in seconds
+DEFAULTS = {
+    # a queued export nobody started for this long lost its task (broker down or flushed)
+    "SURVEY_EXPORT_REQUEUE_AFTER": 120.0,
+    # a running export with no page written for this long lost its worker
+    "SURVEY_EXPORT_STALE_AFTER": 300.0,
+}
+
+
+def setting(name: str) -> float:
+    """An export recovery setting from the app config, or its default."""
+    return float(current_app.config.get(name, DEFAULTS[name]))
+
+
 def run(export_id: int, *, checkpoint: Callable[[], None], now: datetime | None = None) -> Export | None:
     """Build the file of a queued export; None if there is nothing to do.
 
-    A redelivered task (worker killed mid-build) finds the export ``running`` and starts it
-    again; a finished export is left alone. *checkpoint* is called after each state change
-    and each page of responses (the task passes its commit). A failure is recorded on the
-    row with its reason, and the exception is not re-raised: retrying would fail the same way.
+    The build is claimed first (queued -> running, one conditional UPDATE), so two tasks of
+    one export (the sweep queued it again, the broker redelivered it) never build it at once:
+    the second finds it running with a recent heartbeat and does nothing. A build whose worker
+    died (no page written for SURVEY_EXPORT_STALE_AFTER) is claimed again and starts over; the
+    run that no longer owns the row at the end deletes its file instead of recording it.
+    *checkpoint* is called after each state change and each page of responses (the task passes
+    its commit). A failure is recorded on the row with its reason, and the exception is not
+    re-raised: retrying would fail the same way.
     """
-    export = db.session.get(Export, export_id)
-    if export is None or export.is_finished:
+    now = now or utcnow()
+    if not _claim(export_id, now):
         return None
-    export.status = "running"
-    export.started_at = now or utcnow()
-    export.rows_done = 0
-    export.error = ""
+    export = db.session.get(Export, export_id)
+    db.session.refresh(export)
     checkpoint()
     path = export_dir() / f"export-{export.id}-{secrets.token_hex(8)}.xlsx"
 
     def progress(done: int, total: int) -> None:
         export.rows_done, export.rows_total = done, total
+        export.heartbeat_at = utcnow()
         checkpoint()
 
     try:
@@ -104,21 +122,73 @@ def run(export_id: int, *, checkpoint: Callable[[], None], now: datetime | None 
     except Exception as exc:
         log.exception("export %s failed", export_id)
         db.session.rollback()
-        export = db.session.get(Export, export_id)
-        export.status = "failed"
-        export.error = f"{type(exc).__name__}: {exc}"[:2000]
-        export.finished_at = utcnow()
+        with contextlib.suppress(OSError):  # a half-written file; the folder itself may be the problem
+            path.unlink(missing_ok=True)
+        _finish(export_id, now, status="failed", error=f"{type(exc).__name__}: {exc}"[:2000], finished_at=utcnow())
         checkpoint()
-        return export
+        return db.session.get(Export, export_id)
     finished = utcnow()
-    export.status = "ready"
-    export.file_path = str(result.path)
-    export.file_size = result.path.stat().st_size
-    export.rows_done = export.rows_total = result.rows
-    export.finished_at = finished
-    export.expires_at = finished + timedelta(hours=current_app.config["SURVEY_EXPORT_TTL_HOURS"])
+    size = result.path.stat().st_size
+    if not _finish(export_id, now, status="ready", file_path=str(result.path), file_size=size,
+                   rows_done=result.rows, rows_total=result.rows, finished_at=finished, heartbeat_at=finished,
+                   expires_at=finished + timedelta(hours=current_app.config["SURVEY_EXPORT_TTL_HOURS"])):
+        result.path.unlink(missing_ok=True)  # another run owns the export now: its file is the one recorded
     checkpoint()
-    return export
+    return db.session.get(Export, export_id)
+
+
+def _claim(export_id: int, now: datetime) -> bool:
+    stale_before = now - timedelta(seconds=setting("SURVEY_EXPORT_STALE_AFTER"))
+    return db.session.execute(
+        update(Export)
+        .where(Export.id == export_id,
+               or_(Export.status == "queued",
+                   and_(Export.status == "running",
+                        or_(Export.heartbeat_at.is_(None), Export.heartbeat_at <= stale_before))))
+        .values(status="running", started_at=now, heartbeat_at=now, rows_done=0, error="")
+        .execution_options(synchronize_session=False)
+    ).rowcount == 1
+
+
+def _finish(export_id: int, started_at: datetime, **values) -> bool:
+    # Only the run that claimed the export last (same started_at) records its outcome.
+    done = db.session.execute(
+        update(Export)
+        .where(Export.id == export_id, Export.status == "running", Export.started_at == started_at)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    ).rowcount == 1
+    db.session.expire_all()
+    return done
+
+
+def requeue_stale(now: datetime | None = None) -> list[int]:
+    """Ids of exports whose build task may be lost; touched so the next sweeps wait again.
+
+    Queued ones nobody started for SURVEY_EXPORT_REQUEUE_AFTER (the task was lost with the
+    broker, or could not be queued after the commit), and running ones whose worker stopped
+    writing pages for SURVEY_EXPORT_STALE_AFTER (put back to queued). The caller commits, then
+    queues exports.build.
+    """
+    now = now or utcnow()
+    requeue_before = now - timedelta(seconds=setting("SURVEY_EXPORT_REQUEUE_AFTER"))
+    stale_before = now - timedelta(seconds=setting("SURVEY_EXPORT_STALE_AFTER"))
+    heartbeat = Export.heartbeat_at
+    ids = list(db.session.scalars(
+        select(Export.id)
+        .where(or_(and_(Export.status == "queued", func.coalesce(heartbeat, Export.created_at) <= requeue_before),
+                   and_(Export.status == "running", func.coalesce(heartbeat, Export.started_at) <= stale_before)))
+        .order_by(Export.id)
+    ))
+    if ids:
+        # Back to queued and touched: the new task claims it, a run still alive somewhere no longer
+        # owns it, and the next sweeps wait SURVEY_EXPORT_REQUEUE_AFTER before asking again.
+        db.session.execute(
+            update(Export).where(Export.id.in_(ids), Export.status.in_(("queued", "running")))
+            .values(status="queued", heartbeat_at=now, rows_done=0)
+            .execution_options(synchronize_session=False)
+        )
+    return ids
 
 
 def download(export: Export, *, now: datetime | None = None) -> Path:

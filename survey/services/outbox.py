@@ -4,10 +4,13 @@ Life of a message: ``pending`` -> ``sending`` (claimed, committed before the SMT
 -> ``sent``; a temporary SMTP failure puts it back to ``pending`` with a later
 ``next_attempt_at``; a permanent one, or too many attempts, makes it ``failed``.
 
-The database, not the broker, is the record. :func:`survey.services.outbox_sweep.sweep`
-re-queues pending rows whose task was lost, and gives up on ``sending`` rows whose worker died: the SMTP
-outcome of those is unknown, so they are failed with a note for staff instead of
-being sent a second time (staff may retry by hand once).
+The database, not the broker, is the record. A mail.send task leases its batch
+(``lease_ends_at``, renewed as it goes), so :func:`survey.services.outbox_sweep.sweep` can
+re-queue a dead worker's batch within a lease instead of waiting for the broker, and
+re-queues pending rows whose task was lost. A send whose outcome is unknown (the worker died,
+or the connection dropped after the data went out) is sent again automatically once, with the
+same Message-ID, if it is an invitation or a reminder; otherwise, or the second time, it is
+failed with a note for staff (who may retry by hand once).
 """
 from __future__ import annotations
 
@@ -17,14 +20,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import bindparam, func, or_, select, update
+from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from survey import jobs
 from survey.extensions import db
-from survey.models import AuditEvent, Invitation, OutboxMessage, Round, User
+from survey.models import Invitation, OutboxMessage, Round, User
 from survey.models._types import utcnow
-from survey.services import audit
 
 #: messages per mail.send task: one SMTP connection serves a whole batch
 BATCH_SIZE = 100
@@ -36,11 +38,16 @@ DEFAULTS = {
     "SURVEY_MAIL_BACKOFF_MAX": 600.0,
     # a pending, due row nobody touched for this long lost its task
     "SURVEY_OUTBOX_REQUEUE_AFTER": 300.0,
-    # longer than mail.send's hard time limit: the claiming worker is surely gone
-    "SURVEY_OUTBOX_STALE_AFTER": 900.0,
+    # a 'sending' row claimed this long ago lost its worker: one SMTP exchange takes a few
+    # operations of at most SURVEY_SMTP_TIMEOUT (10 s) each
+    "SURVEY_OUTBOX_STALE_AFTER": 120.0,
+    # how long a mail.send task holds its batch without renewing: past it the worker is gone
+    "SURVEY_OUTBOX_LEASE": 60.0,
 }
 
 UNKNOWN_OUTCOME = "unknown outcome"
+#: kinds sent again automatically, once, after an unknown outcome: a lost one is a lost answer
+RESENT_KINDS = ("invitation", "reminder")
 
 
 def setting(name: str) -> float:
@@ -156,10 +163,36 @@ def claim(message_id: int, now: datetime | None = None) -> bool:
             OutboxMessage.status == "pending",
             or_(OutboxMessage.next_attempt_at.is_(None), OutboxMessage.next_attempt_at <= now),
         )
-        .values(status="sending", claimed_at=now, attempts=OutboxMessage.attempts + 1)
+        .values(status="sending", claimed_at=now, attempts=OutboxMessage.attempts + 1, lease_ends_at=None)
         .execution_options(synchronize_session=False)
     )
     return result.rowcount == 1
+
+
+def lease(message_ids: Sequence[int], now: datetime | None = None) -> None:
+    """Hold the pending rows among *message_ids* for SURVEY_OUTBOX_LEASE seconds; the caller commits.
+
+    A running mail.send task calls it at its start and again well before the lease ends,
+    so a lease that ran out means the task's worker died: the sweep re-queues those rows.
+    """
+    if not message_ids:
+        return
+    until = (now or utcnow()) + timedelta(seconds=float(setting("SURVEY_OUTBOX_LEASE")))
+    db.session.execute(_SET_LEASE, {"l_ids": list(message_ids), "l_until": until})
+
+
+def release(message_ids: Sequence[int]) -> None:
+    """End the lease of *message_ids* (the task is done with them); the caller commits."""
+    if message_ids:
+        db.session.execute(_SET_LEASE, {"l_ids": list(message_ids), "l_until": None})
+
+
+_SET_LEASE = (
+    update(OutboxMessage)
+    .where(OutboxMessage.id.in_(bindparam("l_ids", expanding=True)), OutboxMessage.status == "pending")
+    .values(lease_ends_at=bindparam("l_until"))
+    .execution_options(synchronize_session=False)
+)
 
 
 def mark_sent(message_id: int, subject: str, body_text: str, now: datetime | None = None, *,
@@ -212,14 +245,21 @@ class Failure:
         return self.retry_at is None
 
 
-def mark_failed(message_id: int, reason: str, *, is_permanent: bool, now: datetime | None = None) -> Failure:
+def mark_failed(message_id: int, reason: str, *, is_permanent: bool = False, is_unknown: bool = False,
+                now: datetime | None = None) -> Failure:
     """Record a failed attempt of a claimed message; the caller commits.
 
     A temporary failure goes back to pending with a backed-off ``next_attempt_at``
     until the attempt cap; then, or at once for a permanent one, the message fails
-    and the round's creator gets a failure notice.
+    and the round's creator gets a failure notice. An unknown outcome (*is_unknown*)
+    is failed like a permanent one, except the first one of an invitation or a reminder,
+    which is sent again (see :func:`resend_after_unknown_outcome`).
     """
     now = now or utcnow()
+    if is_unknown:
+        if resend_after_unknown_outcome([message_id], reason, now=now):
+            return Failure(message_id, now)
+        is_permanent = True
     attempts = db.session.scalar(select(OutboxMessage.attempts).where(OutboxMessage.id == message_id)) or 0
     if not is_permanent and attempts < int(setting("SURVEY_MAIL_MAX_ATTEMPTS")):
         retry_at = now + timedelta(seconds=backoff(attempts))
@@ -238,6 +278,27 @@ def mark_failed(message_id: int, reason: str, *, is_permanent: bool, now: dateti
     return Failure(message_id, retry_at)
 
 
+def resend_after_unknown_outcome(message_ids: Sequence[int], reason: str, now: datetime | None = None) -> list[int]:
+    """Put back to pending, due now, the 'sending' invitations and reminders among *message_ids*
+    whose outcome was never unknown before; returns their ids. The caller commits, then queues.
+
+    The server may already have the message: the copy goes out with the same Message-ID
+    (fixed per row), so a receiving server can drop it. A second unknown outcome is not
+    resent: an official must not get the same mail again and again.
+    """
+    now = now or utcnow()
+    rows = db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_(list(message_ids)), OutboxMessage.status == "sending",
+               OutboxMessage.kind.in_(RESENT_KINDS), OutboxMessage.unknown_outcome_at.is_(None))
+        .values(status="pending", unknown_outcome_at=now, next_attempt_at=now, lease_ends_at=None,
+                last_error=f"{reason[:1900]} (sent again automatically, once, with the same Message-ID)")
+        .returning(OutboxMessage.id)
+        .execution_options(synchronize_session=False)
+    )
+    return sorted(rows.scalars())
+
+
 def notify_failure(message_ids: Iterable[int]) -> list[int]:
     """Queue a failure notice to the round's creator for each failed message; returns their ids.
 
@@ -252,54 +313,3 @@ def notify_failure(message_ids: Iterable[int]) -> list[int]:
     ).all()
     return [queue(message.invitation, "failure_notice", message.id, to_addr=email)
             for message, email in rows if message.invitation is not None]
-
-
-def has_been_retried(message: OutboxMessage) -> bool:
-    """True if staff already retried *message* by hand (the audit log records it)."""
-    return db.session.scalar(
-        select(func.count(AuditEvent.id)).where(
-            AuditEvent.action == "outbox.retry",
-            AuditEvent.object_type == "outboxmessage",
-            AuditEvent.object_id == str(message.id),
-        )
-    ) > 0
-
-
-def can_retry_by_hand(message: OutboxMessage) -> bool:
-    """A failed message may be retried by hand once."""
-    return message.status == "failed" and not has_been_retried(message)
-
-
-def retry_by_hand(message: OutboxMessage) -> bool:
-    """Put a failed message back to pending once, audited; its task follows the commit.
-
-    Returns False (and changes nothing) if it is not failed or was retried already.
-    """
-    if not can_retry_by_hand(message):
-        return False
-    result = db.session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.id == message.id, OutboxMessage.status == "failed")
-        .values(status="pending", next_attempt_at=None)
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:
-        return False
-    audit.record("outbox.retry", message, kind=message.kind, previous_error=message.last_error[:200] or None)
-    db.session.refresh(message)
-    _join_batch(message.id)
-    return True
-
-
-def counts_by_round(round_ids: Sequence[int]) -> dict[int, dict[str, int]]:
-    """Number of messages per state for each round: {round_id: {status: n}}."""
-    result: dict[int, dict[str, int]] = {rid: {} for rid in round_ids}
-    rows = db.session.execute(
-        select(OutboxMessage.round_id, OutboxMessage.status, func.count(OutboxMessage.id))
-        .where(OutboxMessage.round_id.in_(list(round_ids)))
-        .group_by(OutboxMessage.round_id, OutboxMessage.status)
-    )
-    for round_id, status, count in rows:
-        result[round_id][status] = count
-    return result
-

@@ -1,0 +1,62 @@
+"""What staff do with the outbox: counts per round, and the single retry by hand of a failed message."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import func, select, update
+
+from survey.extensions import db
+from survey.models import AuditEvent, OutboxMessage
+from survey.services import audit
+from survey.services.outbox import _join_batch
+
+
+def has_been_retried(message: OutboxMessage) -> bool:
+    """True if staff already retried *message* by hand (the audit log records it)."""
+    return db.session.scalar(
+        select(func.count(AuditEvent.id)).where(
+            AuditEvent.action == "outbox.retry",
+            AuditEvent.object_type == "outboxmessage",
+            AuditEvent.object_id == str(message.id),
+        )
+    ) > 0
+
+
+def can_retry_by_hand(message: OutboxMessage) -> bool:
+    """A failed message may be retried by hand once."""
+    return message.status == "failed" and not has_been_retried(message)
+
+
+def retry_by_hand(message: OutboxMessage) -> bool:
+    """Put a failed message back to pending once, audited; its task follows the commit.
+
+    Returns False (and changes nothing) if it is not failed or was retried already.
+    """
+    if not can_retry_by_hand(message):
+        return False
+    result = db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message.id, OutboxMessage.status == "failed")
+        .values(status="pending", next_attempt_at=None)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        return False
+    audit.record("outbox.retry", message, kind=message.kind, previous_error=message.last_error[:200] or None)
+    db.session.refresh(message)
+    _join_batch(message.id)
+    return True
+
+
+def counts_by_round(round_ids: Sequence[int]) -> dict[int, dict[str, int]]:
+    """Number of messages per state for each round: {round_id: {status: n}}."""
+    result: dict[int, dict[str, int]] = {rid: {} for rid in round_ids}
+    rows = db.session.execute(
+        select(OutboxMessage.round_id, OutboxMessage.status, func.count(OutboxMessage.id))
+        .where(OutboxMessage.round_id.in_(list(round_ids)))
+        .group_by(OutboxMessage.round_id, OutboxMessage.status)
+    )
+    for round_id, status, count in rows:
+        result[round_id][status] = count
+    return result
+
