@@ -71,7 +71,7 @@ def find_row(ws, first_value, start: int = 1):
 def test_the_workbook_has_every_sheet_in_reading_order(story, tmp_path):
     round_, _, _ = story
     wb, result, calls = built(tmp_path, round_)
-    assert wb.sheetnames == ["Resumen", "Gobernanza", "Protección", "Perfil", "Matriz", "Respuestas",
+    assert wb.sheetnames == ["Resumen", "Gráfico", "Eje 1", "Eje 2", "Perfil", "Matriz", "Respuestas",
                              "Respuestas (códigos)", "Diccionario", "Invitaciones"]
     assert result.rows == 3
     assert calls[0] == (0, 3) and calls[-1] == (3, 3)
@@ -100,14 +100,15 @@ def test_summary_counts_participation_and_charts_the_national_index(story, tmp_p
         row = find_row(ws, name)
         assert row[1].value == pytest.approx(mean(values))
         assert row[1].data_type == "n" and row[2].value == len(values)
-    (chart,) = ws._charts
+    assert not ws._charts  # the chart prints on a page of its own
+    (chart,) = wb["Gráfico"]._charts
     assert chart.tagname == "barChart"
 
 
 def test_axis_sheets_count_options_and_summarise_numbers(story, tmp_path):
     round_, _, _ = story
     wb, _, _ = built(tmp_path, round_)
-    ws = wb["Gobernanza"]
+    ws = wb["Eje 1"]
     values = rows_of(ws)
     start = values.index(["has_plan — ¿Tiene plan?", None, None, None, None])
     assert values[start + 1][:2] == ["Respuestas", 3]
@@ -133,7 +134,7 @@ def test_axis_sheets_count_options_and_summarise_numbers(story, tmp_path):
     mimp = next(k for k in table if k.startswith("Ministerio de la Mujer"))
     assert table[mimp] == [0, None]
 
-    prot = rows_of(wb["Protección"])
+    prot = rows_of(wb["Eje 2"])
     grid = prot.index(["grid — Coordinación", None, None, None, None, None, None])
     assert prot[grid + 2][:3] == ["Fila", "Opción yes", "Opción no"]
     assert prot[grid + 3][:3] == ["Opción r1", 1, 1] and prot[grid + 4][:3] == ["Opción r2", 0, 2]
@@ -236,8 +237,9 @@ def test_dictionary_and_invitations(story, tmp_path):
 def test_english_workbook(story, tmp_path):
     round_, _, _ = story
     wb, _, _ = built(tmp_path, round_, lang="en")
-    assert wb.sheetnames[:5] == ["Summary", "Gobernanza (en)", "Protección (en)", "Profile", "Matrix"]
-    assert wb.sheetnames[5:] == ["Responses", "Responses (codes)", "Dictionary", "Invitations"]
+    assert wb.sheetnames[:6] == ["Summary", "Chart", "Axis 1", "Axis 2", "Profile", "Matrix"]
+    assert wb.sheetnames[6:] == ["Responses", "Responses (codes)", "Dictionary", "Invitations"]
+    assert wb["Axis 2"]["A1"].value == "Axis 2: Protección (en)"
     header = [c.value for c in wb["Responses"][1]][:5]
     assert header == ["Response ID", "Version", "Institution", "Region", "Submitted"]
     first = [c.value for c in wb["Responses"][2]]

@@ -35,13 +35,13 @@ def test_a_round_without_responses(db_session, tmp_path):
     summary = rows_of(wb["Resumen"])
     assert ["Total", 1, 0, 0] in summary
     assert ["Gobernanza", None, 0] in [r[:3] for r in summary]
-    assert len(wb["Resumen"]._charts) == 1
+    assert len(wb["Gráfico"]._charts) == 1
     responses = rows_of(wb["Respuestas"])
     assert len(responses) == 1 and responses[0][:2] == ["ID respuesta", "Versión"]
     matrix = rows_of(wb["Matriz"])
     pnp = next(r for r in matrix if r[0] and r[0].startswith("Policía Nacional"))
     assert pnp[1:] == [0, None, None]
-    gov = rows_of(wb["Gobernanza"])
+    gov = rows_of(wb["Eje 1"])
     assert ["Respuestas", 0] in [r[:2] for r in gov]
     assert len(rows_of(wb["Invitaciones"])) == 2
 
@@ -84,7 +84,7 @@ def test_responses_to_two_versions_share_one_sheet(two_versions, tmp_path):
     dictionary = {r[0]: r for r in rows_of(wb["Diccionario"])[1:]}
     assert dictionary["budget"][-1] == "1" and dictionary["new_count"][-1] == "2"
     assert dictionary["staff"][-1] == "1, 2"
-    gov = rows_of(wb["Gobernanza"])
+    gov = rows_of(wb["Eje 1"])
     staff = gov.index(["staff — Personal", None, None, None, None])
     assert gov[staff + 3] == [3, pytest.approx(19 / 3), 6, 4, 9]
     other = next(r for r in gov[gov.index(["actions — Acciones", None, None, None, None]):] if r[1] == "other")

@@ -17,10 +17,11 @@ from survey.workbook.questions import Entry
 Row = tuple[str, list[Any], dict[int, str]]
 
 
-def write_axis(sheet: Sheet, entries: list[Entry], stats: dict[str, figures.QuestionStats],
+def write_axis(sheet: Sheet, title: str, entries: list[Entry], stats: dict[str, figures.QuestionStats],
                indices: figures.Indices | None, axis: str | None, lang: str) -> None:
-    """Fill *sheet* with the results of *entries*, then (for a real axis) the index tables."""
-    rows: list[Row] = []
+    """Fill *sheet* under the heading *title* (the full axis name, printed atop every page) with the
+    results of *entries*, then (for a real axis) the index tables."""
+    rows: list[Row] = [("heading", [title], {}), ("blank", [], {})]
     for entry in entries:
         rows.extend(question_rows(entry.question, stats[entry.key], lang))
         rows.append(("blank", [], {}))

@@ -78,7 +78,13 @@ def build(round_id: int, path: str | os.PathLike, *, lang: str = "es", compare_r
     wb = Workbook(write_only=True)
     note = text("truncated", lang)
     summary = Sheet(wb, text("sheet.summary", lang), note)
-    axis_sheets = [(axis.key, Sheet(wb, axis.name.get(lang), note)) for axis in questions.framework.axes]
+    # The chart prints on a page of its own: a sheet holding only the chart, one page wide and tall.
+    chart_sheet = Sheet(wb, text("sheet.chart", lang), note, title_rows=None, pages_tall=1)
+    axes = questions.framework.axes
+    axis_sheets = [(axis.key, Sheet(wb, text("sheet.axis", lang, number=str(n)), note))
+                   for n, axis in enumerate(axes, 1)]
+    axis_titles = {axis.key: text("sheet.axis_title", lang, number=str(n), name=axis.name.get(lang))
+                   for n, axis in enumerate(axes, 1)}
     profile = questions.on_axis(None)
     profile_sheet = Sheet(wb, text("sheet.profile", lang), note) if profile else None
     matrix = Sheet(wb, text("sheet.matrix", lang), note)
@@ -88,11 +94,11 @@ def build(round_id: int, path: str | os.PathLike, *, lang: str = "es", compare_r
     invitations = Sheet(wb, text("sheet.invitations", lang), note)
     compare = Sheet(wb, text("sheet.compare", lang), note) if other is not None else None
 
-    write_summary(summary, round_, questions, indices, lang, now or utcnow())
+    write_summary(summary, chart_sheet, round_, questions, indices, lang, now or utcnow())
     for axis_key, sheet in axis_sheets:
-        write_axis(sheet, questions.on_axis(axis_key), stats, indices, axis_key, lang)
+        write_axis(sheet, axis_titles[axis_key], questions.on_axis(axis_key), stats, indices, axis_key, lang)
     if profile_sheet is not None:
-        write_axis(profile_sheet, profile, stats, None, None, lang)
+        write_axis(profile_sheet, text("sheet.profile", lang), profile, stats, None, None, lang)
     write_matrix(matrix, questions, indices, lang)
     write_dictionary(dictionary, questions, lang)
     if compare is not None:
@@ -107,7 +113,7 @@ def build(round_id: int, path: str | os.PathLike, *, lang: str = "es", compare_r
         os.replace(partial, target)
     finally:
         partial.unlink(missing_ok=True)
-    sheets = [summary, *(sheet for _, sheet in axis_sheets), profile_sheet, matrix, labels, codes, dictionary,
+    sheets = [summary, chart_sheet, *(sheet for _, sheet in axis_sheets), profile_sheet, matrix, labels, codes, dictionary,
               invitations, compare]
     return BuildResult(target, rows, [(s.title, s.row_count, s.column_count) for s in sheets if s is not None])
 

@@ -17,8 +17,10 @@ from zoneinfo import ZoneInfo
 
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import Cell
-from openpyxl.styles import Font
+from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
+
+from survey.workbook.printing import set_up_page
 
 LIMA = ZoneInfo("America/Lima")
 #: Excel's limit on the characters of one cell
@@ -29,6 +31,7 @@ ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]"
 #: exact types written as they are
 _PLAIN = frozenset({int, float, bool, type(None)})
 BOLD = Font(bold=True)
+WRAP = Alignment(wrap_text=True, vertical="top")
 PERCENT = "0.0%"
 ONE_DECIMAL = "0.0"
 
@@ -86,8 +89,9 @@ class CellMaker:
         cell.quotePrefix = True
         return cell
 
-    def styled(self, value: Any, *, bold: bool = False, number_format: str | None = None) -> Cell:
-        """A cell in bold or with a number format (text still made safe)."""
+    def styled(self, value: Any, *, bold: bool = False, number_format: str | None = None,
+               wrap: bool = False) -> Cell:
+        """A cell in bold, with a number format or with its text wrapped (text still made safe)."""
         plain = self(value)
         if isinstance(plain, Cell):
             cell = plain
@@ -97,6 +101,8 @@ class CellMaker:
             cell.font = BOLD
         if number_format:
             cell.number_format = number_format
+        if wrap:
+            cell.alignment = WRAP
         return cell
 
 
@@ -114,10 +120,15 @@ def _width_of(value: Any) -> int:
 
 
 class Sheet:
-    """A write-only worksheet with a row counter, bold headers and fitted column widths."""
+    """A write-only worksheet with a row counter, bold headers, fitted column widths and a print setup.
 
-    def __init__(self, wb, title: str, truncated_note: str = "…"):
+    *title_rows* and *pages_tall* go to :func:`survey.workbook.printing.set_up_page`.
+    """
+
+    def __init__(self, wb, title: str, truncated_note: str = "…", *, title_rows: str | None = "1:1",
+                 pages_tall: int = 0):
         self.ws = wb.create_sheet(title=safe_sheet_title(title))
+        set_up_page(self.ws, title_rows=title_rows, pages_tall=pages_tall)
         self.cell = CellMaker(self.ws, truncated_note)
         self.row_count = 0
         #: the widest row written (the sheet's last column)
@@ -158,9 +169,9 @@ class Sheet:
         """Append a bold one-cell row."""
         return self.append_cells([self.cell.styled(value, bold=True)])
 
-    def header(self, values: Sequence[str]) -> int:
-        """Append a row of bold headers."""
-        return self.append_cells([self.cell.styled(value, bold=True) for value in values])
+    def header(self, values: Sequence[str], *, wrap: bool = False) -> int:
+        """Append a row of bold headers (wrapped within their columns if *wrap*)."""
+        return self.append_cells([self.cell.styled(value, bold=True, wrap=wrap) for value in values])
 
     def blank(self) -> int:
         """Append an empty row."""

@@ -15,6 +15,10 @@ TEXTS = {
     # sheet names (31 characters at most)
     "sheet.summary": lazy_pgettext("workbook", "Resumen"),
     "sheet.profile": lazy_pgettext("workbook", "Perfil"),
+    # an axis sheet's tab: axis names are too long for Excel's 31 characters (the full name heads the sheet)
+    "sheet.axis": lazy_pgettext("workbook", "Eje {number}"),
+    "sheet.axis_title": lazy_pgettext("workbook", "Eje {number}: {name}"),
+    "sheet.chart": lazy_pgettext("workbook", "Gráfico"),
     "sheet.matrix": lazy_pgettext("workbook", "Matriz"),
     "sheet.responses": lazy_pgettext("workbook", "Respuestas"),
     "sheet.codes": lazy_pgettext("workbook", "Respuestas (códigos)"),

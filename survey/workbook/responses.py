@@ -29,6 +29,8 @@ from survey.workbook.i18n import text
 from survey.workbook.questions import RoundQuestions
 
 PAGE = 1000
+#: header characters a column is widened for; longer column names wrap
+HEADER_WIDTH = 12
 Progress = Callable[[int, int], None]
 #: a converter turns one stored answer into (label values, code values), one per column
 Converter = Callable[[Any], tuple[list[Any], list[Any]]]
@@ -161,6 +163,7 @@ def write_responses(labels: Sheet, codes: Sheet, questions: RoundQuestions, roun
     regions = {r.id: (r.name(lang), r.ubigeo) for r in db.session.scalars(select(Region))}
     fixed = [text(k, lang) for k in ("response_id", "version", "institution", "region", "submitted_at")]
     headers = fixed + [name for names, _ in plan for name in names]
+    short_headers = [name[:HEADER_WIDTH] for name in headers]
     keys = [entry.key for entry in questions]
     converters = [convert for _, convert in plan]
     none = (None, None)
@@ -182,10 +185,12 @@ def write_responses(labels: Sheet, codes: Sheet, questions: RoundQuestions, roun
             label_rows.append(label_row)
             code_rows.append(code_row)
         if not done:
-            labels.fit_columns([headers, *label_rows[:50]], maximum=40)
-            codes.fit_columns([headers, *code_rows[:50]], maximum=40)
-            labels.header(headers)
-            codes.header(headers)
+            # Widths follow the answers; the long column names wrap in the header row instead of
+            # widening the table (121 columns fitted to their names printed 5 pages wide at 10 %).
+            labels.fit_columns([short_headers, *label_rows[:50]], maximum=40)
+            codes.fit_columns([short_headers, *code_rows[:50]], maximum=40)
+            labels.header(headers, wrap=True)
+            codes.header(headers, wrap=True)
         for row in label_rows:
             labels.append(row)
         for row in code_rows:
@@ -195,8 +200,8 @@ def write_responses(labels: Sheet, codes: Sheet, questions: RoundQuestions, roun
             progress(done, total)
     if not done:
         for sheet in (labels, codes):
-            sheet.fit_columns([headers], maximum=40)
-            sheet.header(headers)
+            sheet.fit_columns([short_headers], maximum=40)
+            sheet.header(headers, wrap=True)
     last = f"A1:{get_column_letter(len(headers))}{done + 1}"
     labels.ws.auto_filter.ref = last
     codes.ws.auto_filter.ref = last

@@ -1,4 +1,4 @@
-"""The Resumen sheet: what the round is, who answered, and the national index per axis with a bar chart."""
+"""The Resumen sheet: what the round is, who answered, and the national index per axis (charted on its own sheet)."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -12,9 +12,10 @@ from survey.workbook.i18n import text
 from survey.workbook.questions import RoundQuestions
 
 
-def write_summary(sheet: Sheet, round_: Round, questions: RoundQuestions, indices: figures.Indices,
-                  lang: str, generated_at: datetime) -> None:
-    """Fill *sheet* with the round's facts, participation per region and the national axis indices."""
+def write_summary(sheet: Sheet, chart_sheet: Sheet, round_: Round, questions: RoundQuestions,
+                  indices: figures.Indices, lang: str, generated_at: datetime) -> None:
+    """Fill *sheet* with the round's facts, participation per region and the national axis indices,
+    and put the bar chart of those indices on *chart_sheet*."""
     q = questions.questionnaire
     t = lambda key: text(key, lang)
     facts = [
@@ -29,8 +30,10 @@ def write_summary(sheet: Sheet, round_: Round, questions: RoundQuestions, indice
     part_rows = [[t("total"), total.invited, total.submitted, total.rate]]
     part_rows += [[g.name or t("no_region"), g.invited, g.submitted, g.rate] for g in regions]
     axes = [(axis, indices.national.axes.get(axis.key)) for axis in questions.framework.axes]
+    rows = [[axis.name.get(lang), mean.value if mean else None, mean.count if mean else 0]
+            for axis, mean in axes]
     sheet.fit_columns([[t("national_index"), *[""] * 3], *facts, [t("region"), t("invited"), t("submitted"),
-                                                                    t("rate")], *part_rows])
+                                                                    t("rate")], *part_rows, *rows])
     for label, value in facts:
         sheet.append_cells([sheet.cell.styled(label, bold=True), sheet.cell(value)])
     sheet.blank()
@@ -38,8 +41,6 @@ def write_summary(sheet: Sheet, round_: Round, questions: RoundQuestions, indice
     sheet.table([t("region"), t("invited"), t("submitted"), t("rate")], part_rows, formats={3: PERCENT})
     sheet.blank()
     sheet.heading(t("national_index"))
-    rows = [[axis.name.get(lang), mean.value if mean else None, mean.count if mean else 0]
-            for axis, mean in axes]
     first, last = sheet.table([t("axis"), t("index"), t("responses_with_index")], rows, formats={1: ONE_DECIMAL})
     chart = BarChart()
     chart.type = "bar"
@@ -50,5 +51,6 @@ def write_summary(sheet: Sheet, round_: Round, questions: RoundQuestions, indice
     chart.legend = None
     chart.add_data(Reference(sheet.ws, min_col=2, min_row=first - 1, max_row=last), titles_from_data=True)
     chart.set_categories(Reference(sheet.ws, min_col=1, min_row=first, max_row=last))
-    chart.width, chart.height = 18, 8
-    sheet.ws.add_chart(chart, f"F{first - 1}")
+    # About a landscape A4 page (cm): the chart sheet prints it alone, scaled to one page.
+    chart.width, chart.height = 25, 15
+    chart_sheet.ws.add_chart(chart, "A1")
