@@ -34,9 +34,14 @@ def test_setup_twice_then_browse_the_reference_questionnaire(fresh_app):
     password = re.search(r"password:\s+(\S+)", result.output).group(1)
     assert len(password) >= 12
 
+    assert "lost it?     survey user set-password admin@example.org --generate" in result.output
+
     again = runner.invoke(args=["setup", "--admin-email", "admin@example.org"])
     assert again.exit_code == 0, again.output
-    assert "password" not in again.output and "published" not in again.output
+    assert "password:" not in again.output and "published" not in again.output
+    # A second bin/start names the admin and the one command that gives it a new password.
+    assert "admin already set up: admin@example.org" in again.output
+    assert "lost its password?    survey user set-password admin@example.org --generate" in again.output
 
     with fresh_app.app_context():
         assert db.session.query(Region).count() == 26
@@ -78,3 +83,17 @@ def test_the_wheel_ships_templates_migrations_and_data(tmp_path):
     }
     assert expected <= names, expected - names
     assert any(n.startswith("survey/_migrations/versions/") and n.endswith(".py") for n in names)
+
+
+def test_the_hints_name_the_command_as_it_was_called(monkeypatch):
+    """After bin/start the command is .venv/bin/survey, which is not on PATH until the venv is activated."""
+    from survey.commands.setup import program
+
+    monkeypatch.chdir(ROOT)
+    monkeypatch.setattr(sys, "argv", [".venv/bin/survey", "setup"])
+    monkeypatch.setenv("PATH", "/usr/bin:/bin")
+    assert program() == ".venv/bin/survey"
+    monkeypatch.setenv("PATH", f"{ROOT / '.venv' / 'bin'}:/usr/bin:/bin")
+    assert program() == "survey"
+    monkeypatch.setattr(sys, "argv", ["pytest"])
+    assert program() == "survey"

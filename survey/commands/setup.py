@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import json
-import secrets
+import os
+import shutil
+import sys
 
 import click
 from flask.cli import with_appcontext
@@ -10,11 +12,20 @@ from flask_migrate import upgrade
 from sqlalchemy import select
 
 import questionnaires
+from survey.commands.users import generate_password
 from survey.extensions import db
 from survey.models import User
 from survey.services import audit, users
 from survey.services import questionnaires as qs
 from survey.services.reference import load_reference
+
+
+def program() -> str:
+    """How to call ``survey`` again from here: ``.venv/bin/survey`` after bin/start, unless it is on PATH."""
+    invoked = sys.argv[0]
+    if os.path.basename(invoked) != "survey" or shutil.which("survey") == os.path.abspath(invoked):
+        return "survey"
+    return os.path.relpath(invoked)
 
 
 @click.command("setup")
@@ -23,8 +34,9 @@ from survey.services.reference import load_reference
 def command(admin_email: str | None) -> None:
     """Migrate the database, load reference data, publish the reference questionnaire.
 
-    With --admin-email and no admin yet, create one and print its one-time password.
-    Safe to run again: existing data is kept.
+    With --admin-email and no admin yet, create one and print its one-time password; with an
+    admin already there, say who and how to give them a new password. Safe to run again:
+    existing data is kept.
     """
     upgrade()
     regions, institutions = load_reference()
@@ -35,13 +47,20 @@ def command(admin_email: str | None) -> None:
         audit.record("questionnaire.publish", version, actor="setup", number=version.number)
         click.echo(f"published {document['key']} version {version.number}")
     click.echo(f"reference data: {regions} regions, {institutions} institutions")
-    has_admin = db.session.scalar(select(User.id).where(User.role == "admin").limit(1)) is not None
-    if admin_email and not has_admin:
-        password = secrets.token_urlsafe(12)
+    admins = list(db.session.scalars(
+        select(User.email).where(User.role == "admin").order_by(User.is_enabled.desc(), User.id)))
+    if admin_email and not admins:
+        password = generate_password()
         user = users.create(admin_email, password, "admin", name="Admin", is_temporary=True)
         audit.record("user.create", user, actor="setup", role="admin")
         click.echo("")
         click.echo(f"  first admin: {user.email}")
         click.echo(f"  password:    {password}   (shown once; you will choose your own at first login)")
+        click.echo(f"  lost it?     {program()} user set-password {user.email} --generate")
+        click.echo("")
+    elif admin_email:
+        click.echo("")
+        click.echo(f"  admin already set up: {', '.join(admins)}")
+        click.echo(f"  lost its password?    {program()} user set-password {admins[0]} --generate")
         click.echo("")
     db.session.commit()
