@@ -85,15 +85,19 @@ def test_the_wheel_ships_templates_migrations_and_data(tmp_path):
     assert any(n.startswith("survey/_migrations/versions/") and n.endswith(".py") for n in names)
 
 
-def test_the_hints_name_the_command_as_it_was_called(monkeypatch):
+def test_the_hints_name_the_command_as_it_was_called(monkeypatch, tmp_path):
     """After bin/start the command is .venv/bin/survey, which is not on PATH until the venv is activated."""
     from survey.commands.setup import program
 
-    monkeypatch.chdir(ROOT)
+    script = tmp_path / ".venv" / "bin" / "survey"
+    script.parent.mkdir(parents=True)
+    script.write_text("#!/bin/sh\n")
+    script.chmod(0o755)
+    monkeypatch.chdir(tmp_path)
     monkeypatch.setattr(sys, "argv", [".venv/bin/survey", "setup"])
     monkeypatch.setenv("PATH", "/usr/bin:/bin")
     assert program() == ".venv/bin/survey"
-    monkeypatch.setenv("PATH", f"{ROOT / '.venv' / 'bin'}:/usr/bin:/bin")
+    monkeypatch.setenv("PATH", f"{script.parent}:/usr/bin:/bin")
     assert program() == "survey"
     monkeypatch.setattr(sys, "argv", ["pytest"])
     assert program() == "survey"
