@@ -171,6 +171,9 @@ def test_a_dead_workers_batch_is_requeued_once_its_lease_runs_out(request_ctx):
     now = utcnow()
     batch = [outbox.add(make_invitation(round_)[0], "invitation") for _ in range(3)]
     waiting = outbox.add(make_invitation(round_)[0], "invitation")  # its task still in the queue
+    for message in batch:  # queued long ago: a big round's batch may wait its turn for minutes
+        message.created_at = now - timedelta(minutes=10)
+    db.session.flush()
     outbox.lease([m.id for m in batch], now)
     assert outbox.claim(batch[0].id, now)  # the claimed one leaves the lease for its own clock
     assert outbox_sweep.sweep(now + timedelta(seconds=59)).requeued == []  # the task is alive
