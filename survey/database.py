@@ -1,8 +1,10 @@
 """Engine tuning and database-level rules that hold whatever code writes the rows."""
 from __future__ import annotations
 
+import re
+
 from flask import Flask
-from sqlalchemy import DDL, event
+from sqlalchemy import DDL, UniqueConstraint, event
 from sqlalchemy.engine import Engine
 
 from survey.extensions import db
@@ -99,14 +101,14 @@ def _trigger_sql(name: str, op: str, when_sqlite: str, when_pg: str, message: st
     func = f"{trig}_fn"
     return {
         "sqlite": [
-            f"CREATE TRIGGER {trig} BEFORE {op} ON {name} FOR EACH ROW WHEN {when_sqlite} "
-            f"BEGIN SELECT RAISE(ABORT, '{message}'); END"
+            (f"CREATE TRIGGER {trig} BEFORE {op} ON {name} FOR EACH ROW WHEN {when_sqlite} "
+            f"BEGIN SELECT RAISE(ABORT, '{message}'); END")
         ],
         "postgresql": [
-            f"CREATE OR REPLACE FUNCTION {func}() RETURNS trigger LANGUAGE plpgsql AS $$ "
+            (f"CREATE OR REPLACE FUNCTION {func}() RETURNS trigger LANGUAGE plpgsql AS $$ "
             f"BEGIN IF {when_pg} THEN RAISE EXCEPTION '{message}' "
             f"USING ERRCODE = 'integrity_constraint_violation'; END IF; "
-            f"IF TG_OP = 'DELETE' THEN RETURN OLD; END IF; RETURN NEW; END $$",
+            f"IF TG_OP = 'DELETE' THEN RETURN OLD; END IF; RETURN NEW; END $$"),
             f"CREATE TRIGGER {trig} BEFORE {op} ON {name} FOR EACH ROW EXECUTE FUNCTION {func}()",
         ],
     }
@@ -116,20 +118,70 @@ def _trigger_sql(name: str, op: str, when_sqlite: str, when_pg: str, message: st
 TRIGGERS: dict[str, dict[str, list[str]]] = {}
 
 
+def _unique_keys(table) -> list[tuple[list[str], str | None]]:
+    """Every set of columns a REPLACE can collide on: (columns, partial index predicate or None)."""
+    keys = [([c.name for c in table.primary_key.columns], None)]
+    keys += [([c.name for c in constraint.columns], None) for constraint in table.constraints
+             if isinstance(constraint, UniqueConstraint)]
+    for index in table.indexes:
+        if index.unique:
+            where = index.dialect_options["sqlite"].get("where")
+            keys.append(([c.name for c in index.columns], str(where) if where is not None else None))
+    return keys
+
+
+def _sqlite_replace_guards(table, when_sqlite: str, message: str) -> list[str]:
+    """Triggers that stop INSERT OR REPLACE / UPDATE OR REPLACE from deleting a guarded row.
+
+    SQLite's REPLACE deletes the row it collides with without firing DELETE triggers unless the
+    attacker's own connection turned ``PRAGMA recursive_triggers`` on, so the BEFORE DELETE guard
+    alone is not enough: these look for a guarded row the new values would collide with on any
+    unique key (primary key, unique constraints, unique indexes within their predicate) first.
+    """
+    # The guard's condition names the row as OLD.<column>; here that row is `o` of the subquery,
+    # and a partial index's predicate names o's columns unqualified (o is the only table in scope).
+    guarded = re.sub(r"\bOLD\.", "o.", when_sqlite)
+
+    def collides(new: str) -> str:
+        matches = []
+        for columns, where in _unique_keys(table):
+            match = " AND ".join(f"o.{c} = {new}.{c}" for c in columns)
+            matches.append(f"({match} AND ({where}))" if where else f"({match})")
+        return f"({' OR '.join(matches)}) AND ({guarded})"
+
+    name = table.name
+    return [
+        (f"CREATE TRIGGER trg_{name}_no_replace BEFORE INSERT ON {name} FOR EACH ROW WHEN EXISTS "
+        f"(SELECT 1 FROM {name} AS o WHERE {collides('NEW')}) BEGIN SELECT RAISE(ABORT, '{message}'); END"),
+        (f"CREATE TRIGGER trg_{name}_no_replace_by_update BEFORE UPDATE ON {name} FOR EACH ROW WHEN EXISTS "
+        f"(SELECT 1 FROM {name} AS o WHERE o.rowid <> OLD.rowid AND {collides('NEW')}) "
+        f"BEGIN SELECT RAISE(ABORT, '{message}'); END"),
+    ]
+
+
+def add_triggers(table, dialect: str, statements: list[str]) -> None:
+    """Run *statements* after CREATE TABLE on *dialect* and record them for the migrations' check."""
+    TRIGGERS.setdefault(table.name, {"sqlite": [], "postgresql": []})[dialect].extend(statements)
+    for statement in statements:
+        event.listen(table, "after_create", DDL(statement).execute_if(dialect=dialect))
+
+
 def guard_rows(table, *, when_sqlite: str, when_pg: str, message: str, operations=("UPDATE", "DELETE")) -> None:
     """Refuse the given operations on *table* at the database when a condition holds.
 
-    The DDL runs after CREATE TABLE (tests, embedded setup) and the migrations call
-    :func:`trigger_sql`, so a published version cannot change even through raw SQL.
+    The conditions name the existing row's columns as ``OLD.<column>``. On SQLite, a REPLACE
+    (INSERT OR REPLACE, UPDATE OR REPLACE) that would delete such a row is refused too. The DDL
+    runs after CREATE TABLE (tests, embedded setup); migrations write the same statements out,
+    and a test compares them with :data:`TRIGGERS`, so a published version cannot change even
+    through raw SQL.
     """
     per_dialect: dict[str, list[str]] = {"sqlite": [], "postgresql": []}
     for op in operations:
         for dialect, stmts in _trigger_sql(table.name, op, when_sqlite, when_pg, message).items():
             per_dialect[dialect].extend(stmts)
-    TRIGGERS[table.name] = per_dialect
+    per_dialect["sqlite"].extend(_sqlite_replace_guards(table, when_sqlite, message))
     for dialect, stmts in per_dialect.items():
-        for stmt in stmts:
-            event.listen(table, "after_create", DDL(stmt).execute_if(dialect=dialect))
+        add_triggers(table, dialect, stmts)
 
 
 def trigger_sql(table_name: str, dialect: str) -> list[str]:

@@ -104,11 +104,24 @@ def test_the_app_role_logs_in_saves_a_draft_and_writes_the_audit_log(role_app):
     "CREATE TABLE intruder (id int)",
     "CREATE TRIGGER t BEFORE INSERT ON audit_events FOR EACH ROW EXECUTE FUNCTION suppress_redundant_updates_trigger()",
     "UPDATE alembic_version SET version_num = 'x'",
+    "UPDATE audit_chain SET entries = 0",
+    "DELETE FROM audit_chain",
+    "TRUNCATE audit_chain",
+    "ALTER TABLE audit_chain DISABLE TRIGGER USER",
 ])
 def test_the_app_role_cannot_rewrite_history_or_the_schema(owner_app, role_app, granted, statement):
     with role_app.app_context(), db.engine.connect() as connection, pytest.raises(Exception) as refused:
         connection.execute(text(statement))
     assert isinstance(refused.value.orig, psycopg.errors.InsufficientPrivilege), refused.value
+
+
+def test_the_app_role_cannot_append_an_entry_that_does_not_link_and_can_verify_the_chain(role_app):
+    with role_app.app_context(), db.engine.connect() as connection, pytest.raises(Exception, match="does not link"):
+        connection.execute(text(
+            "INSERT INTO audit_events (at, actor, action, object_type, object_id, ip, details, prev_hash, entry_hash)"
+            " VALUES (now(), 'x', 'forged', '', '', '', '{}', repeat('0', 64), repeat('f', 64))"))
+    result = role_app.test_cli_runner().invoke(args=["audit", "verify"])
+    assert result.exit_code == 0 and "chain intact" in result.output
 
 
 def test_the_grants_are_exact(owner_app, granted):
@@ -118,6 +131,7 @@ def test_the_grants_are_exact(owner_app, granted):
             " information_schema.role_table_grants WHERE grantee = :role GROUP BY table_name"), {"role": granted}).all()
     privileges = dict(rows)
     assert privileges["audit_events"] == "INSERT,SELECT"
+    assert privileges["audit_chain"] == "SELECT"
     assert privileges["alembic_version"] == "SELECT"
     assert privileges["questionnaire_versions"] == "DELETE,INSERT,SELECT,UPDATE"
     assert not any("TRUNCATE" in p or "TRIGGER" in p or "REFERENCES" in p for p in privileges.values())
