@@ -1,8 +1,10 @@
 """All models, imported here so that metadata is complete wherever models are used."""
 from survey.models.audit import AuditEvent
 from survey.models.exports import Export
+from survey.models.organisations import Organisation, OrganisationName
 from survey.models.outbox import OutboxMessage
 from survey.models.questionnaires import Questionnaire, QuestionnaireVersion
+from survey.models.ratelimit import RateLimitHit
 from survey.models.reference import Institution, Region
 from survey.models.results import ResultRefresh, RoundResult
 from survey.models.rounds import Answer, Invitation, Response, ResponseRevision, Round
@@ -13,6 +15,8 @@ __all__ = [
     "AuditEvent",
     "Export",
     "Invitation",
+    "Organisation",
+    "OrganisationName",
     "OutboxMessage",
     "Response",
     "ResponseRevision",
@@ -20,6 +24,7 @@ __all__ = [
     "Institution",
     "Questionnaire",
     "QuestionnaireVersion",
+    "RateLimitHit",
     "Region",
     "ResultRefresh",
     "RoundResult",

@@ -11,6 +11,8 @@ from survey.extensions import db
 from survey.models._types import UTCDateTime, utcnow
 
 ROUND_STATES = ("draft", "open", "closed")
+#: an invitation is for an official of a State body or a member of a civil-society organisation
+SECTORS = ("state", "civil")
 INVITATION_STATES = ("invited", "opened", "in_progress", "submitted", "declined", "revoked")
 
 
@@ -68,6 +70,7 @@ class Invitation(db.Model):
             "status IN ('invited', 'opened', 'in_progress', 'submitted', 'declined', 'revoked')", name="status"
         ),
         CheckConstraint("(status = 'revoked') = (revoked_at IS NOT NULL)", name="revoked"),
+        CheckConstraint("sector IN ('state', 'civil')", name="sector"),
         Index(
             "uq_invitations_round_email_active",
             "round_id",
@@ -84,6 +87,11 @@ class Invitation(db.Model):
     email: Mapped[str] = mapped_column(String(254))
     institution_id: Mapped[int | None] = mapped_column(ForeignKey("institutions.id", ondelete="RESTRICT"))
     region_id: Mapped[int | None] = mapped_column(ForeignKey("regions.id", ondelete="RESTRICT"))
+    #: the organisation the person answers for (a State body or a civil-society group)
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id", ondelete="RESTRICT"),
+                                                        index=True)
+    #: "state" (an official) or "civil" (a member of a watchdog group or NGO): what they are asked
+    sector: Mapped[str] = mapped_column(String(5), default="state", server_default="state")
     position: Mapped[str] = mapped_column(String(200), default="")
     language: Mapped[str] = mapped_column(String(5), default="es")
     #: random nonce; the token is HMAC(key, id:nonce). Rotating it kills the old link.
@@ -107,6 +115,7 @@ class Invitation(db.Model):
     round: Mapped[Round] = relationship(back_populates="invitations")
     institution: Mapped["Institution | None"] = relationship()  # noqa: F821
     region: Mapped["Region | None"] = relationship()  # noqa: F821
+    organisation: Mapped["Organisation | None"] = relationship()  # noqa: F821
     response: Mapped["Response | None"] = relationship(back_populates="invitation", uselist=False)
 
 

@@ -63,6 +63,32 @@ def match_region(value: str) -> Region | None:
     return None
 
 
+def _region_names(region: Region) -> set[str]:
+    names = {fold(region.name_es), fold(region.name_en)}
+    # "Lima (región)" is also written "Lima": the bare name, which is ambiguous with Lima Metropolitana.
+    return names | {name.split(" (", 1)[0] for name in names}
+
+
+def region_candidates(value: str) -> list[Region]:
+    """Every region *value* may mean (UBIGEO, key or name; accents and case ignored).
+
+    A UBIGEO code or a full name means one region; a shorter name that is also the first words of
+    another region's name means both: "Lima" is Lima (región) or Lima Metropolitana, and a list
+    import must not pick one silently.
+    """
+    wanted = fold(value)
+    if not wanted:
+        return []
+    regions = list(db.session.scalars(select(Region).order_by(Region.ubigeo)))
+    for region in regions:
+        if wanted in {region.ubigeo, fold(region.name_es), fold(region.name_en), fold(region.key.replace("_", " "))} \
+                and not any(other is not region and fold(other.name_es).startswith(wanted + " ") for other in regions):
+            return [region]
+    return [region for region in regions
+            if wanted in _region_names(region) | {fold(region.key)}
+            or any(name.startswith(wanted + " ") for name in _region_names(region))]
+
+
 def match_institution(value: str) -> Institution | None:
     """Find an institution by code, acronym or name (accents and case ignored)."""
     wanted = fold(value)

@@ -1,0 +1,85 @@
+"""Migrating a database with invitations: each becomes an invitation for an organisation of its type and region."""
+from __future__ import annotations
+
+import pytest
+from flask_migrate import downgrade, upgrade
+from sqlalchemy import text
+
+from survey.extensions import db
+from survey.services.reference import load_reference
+from tests.conftest import BACKENDS, database_url, make_app
+
+BEFORE = "0004_rate_limit_counters"
+
+
+@pytest.fixture(params=BACKENDS)
+def old_app(request, tmp_path_factory):
+    url = database_url(request.param, tmp_path_factory, label="orgmigration")
+    application = make_app(url, tmp_path_factory.mktemp("instance-orgmigration"))
+    with application.app_context():
+        upgrade(revision=BEFORE)
+        load_reference()
+        db.session.commit()
+    yield application
+    with application.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def _seed(connection) -> None:
+    """Three invitations as the product wrote them before organisations: two MPFN Cusco, one GORE Puno."""
+    connection.execute(text("INSERT INTO questionnaires (key, created_at) VALUES ('m', CURRENT_TIMESTAMP)"))
+    connection.execute(text(
+        "INSERT INTO questionnaire_versions (questionnaire_id, number, document, fingerprint, created_at) "
+        "SELECT id, 1, '{}', 'f', CURRENT_TIMESTAMP FROM questionnaires"))
+    connection.execute(text(
+        "INSERT INTO rounds (title, description, questionnaire_id, version_id, opens_at, closes_at, status, "
+        "allow_edit_after_submit, estimated_minutes, reminder_policy, created_at) "
+        "SELECT 'R', '', q.id, v.id, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP + INTERVAL '1 day', 'draft', false, 30, "
+        "'{}', CURRENT_TIMESTAMP FROM questionnaires q JOIN questionnaire_versions v ON v.questionnaire_id = q.id"
+        if connection.dialect.name == "postgresql" else
+        "INSERT INTO rounds (title, description, questionnaire_id, version_id, opens_at, closes_at, status, "
+        "allow_edit_after_submit, estimated_minutes, reminder_policy, created_at) "
+        "SELECT 'R', '', q.id, v.id, '2026-01-01 00:00:00', '2026-02-01 00:00:00', 'draft', 0, 30, "
+        "'{}', CURRENT_TIMESTAMP FROM questionnaires q JOIN questionnaire_versions v ON v.questionnaire_id = q.id"))
+    for number, (institution, region) in enumerate((("mpfn", "cusco"), ("mpfn", "cusco"), ("gore", "puno"))):
+        connection.execute(text(
+            "INSERT INTO invitations (round_id, name, email, institution_id, region_id, position, language, "
+            "token_nonce, token_hash, status, created_at, decline_reason, reminders_sent) "
+            "SELECT r.id, :name, :email, t.id, g.id, '', 'es', 'n', :hash, 'invited', CURRENT_TIMESTAMP, '', 0 "
+            "FROM rounds r, institutions t, regions g WHERE t.code = :institution AND g.key = :region"),
+            {"name": f"P{number}", "email": f"p{number}@gob.pe", "hash": f"h{number}",
+             "institution": institution, "region": region})
+
+
+def test_invitations_become_invitations_for_organisations_of_their_type_and_region(old_app):
+    with old_app.app_context():
+        with db.engine.begin() as connection:
+            _seed(connection)
+        upgrade()
+        with db.engine.connect() as connection:
+            rows = connection.execute(text(
+                "SELECT i.email, o.name, o.kind, i.sector, t.code, g.key FROM invitations i "
+                "JOIN organisations o ON o.id = i.organisation_id "
+                "LEFT JOIN institutions t ON t.id = o.institution_id "
+                "JOIN organisation_regions x ON x.organisation_id = o.id JOIN regions g ON g.id = x.region_id "
+                "ORDER BY i.email")).all()
+            organisations = connection.execute(text("SELECT count(*) FROM organisations")).scalar_one()
+    assert organisations == 2
+    assert [(email, kind, sector, code, region) for email, _, kind, sector, code, region in rows] == [
+        ("p0@gob.pe", "state_national", "state", "mpfn", "cusco"),
+        ("p1@gob.pe", "state_national", "state", "mpfn", "cusco"),
+        ("p2@gob.pe", "state_regional", "state", "gore", "puno")]
+    assert rows[0][1] == rows[1][1] and rows[0][1].startswith("Ministerio Público") and rows[0][1].endswith("Cusco")
+
+
+def test_the_organisations_migration_goes_down_and_up_again(old_app):
+    with old_app.app_context():
+        upgrade()
+        downgrade(revision=BEFORE)
+        with db.engine.connect() as connection:
+            columns = [row[1] for row in connection.execute(text("PRAGMA table_info(invitations)"))] \
+                if connection.dialect.name == "sqlite" else [row[0] for row in connection.execute(text(
+                    "SELECT column_name FROM information_schema.columns WHERE table_name = 'invitations'"))]
+        assert "organisation_id" not in columns
+        upgrade()
