@@ -220,8 +220,31 @@ def earlier_questions(document: Document, key: str | None, section_key: str | No
     return earlier
 
 
+#: the text of the example question a new section starts with (a section cannot be empty); a draft
+#: still holding it cannot be published
+PLACEHOLDER_TEXT: Document = {"es": "Nueva pregunta", "en": "New question"}
+
+
+def placeholder_question(key: str) -> Document:
+    """The example question *key* that a new section holds until the editor writes a real one."""
+    return {"key": key, "type": "text", "text": dict(PLACEHOLDER_TEXT)}
+
+
+def is_placeholder(question: Document) -> bool:
+    """True when *question* still has the example text, in either language."""
+    text = question.get("text") or {}
+    return any(str(text.get(lang) or "").strip().casefold() == example.casefold()
+               for lang, example in PLACEHOLDER_TEXT.items())
+
+
+def placeholder_keys(document: Document) -> list[str]:
+    """The keys of the questions of *document* that still have the example text, in order."""
+    return [question.get("key", "") for section in document.get("sections", [])
+            for question in section.get("questions", []) if is_placeholder(question)]
+
+
 def starter_document(key: str, title: Document, framework: Any, description: Document | None = None) -> Document:
-    """A new questionnaire: one section with one question, the smallest valid definition."""
+    """A new questionnaire: one section with one example question, the smallest valid definition."""
     document: Document = {"format": 1, "key": key, "title": title}
     if description:
         document["description"] = description
@@ -230,6 +253,6 @@ def starter_document(key: str, title: Document, framework: Any, description: Doc
         "key": "seccion_1",
         "title": {"es": "Sección 1", "en": "Section 1"},
         "axis": None,
-        "questions": [{"key": "pregunta_1", "type": "text", "text": {"es": "Nueva pregunta", "en": "New question"}}],
+        "questions": [placeholder_question("pregunta_1")],
     }]
     return document

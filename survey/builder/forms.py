@@ -14,8 +14,14 @@ from flask_babel import gettext as _
 from questionnaires.conditions import LEAF_OPERATORS
 from questionnaires.load_question import COMMON_FIELDS, TYPE_FIELDS
 from questionnaires.load_score import METHOD_FIELDS
+from survey.builder import editing
 from survey.builder import fields as f
-from survey.builder.condition_text import ConditionSyntaxError, coerce, format_condition, parse_condition_text
+from survey.builder.condition_text import (
+    ConditionSyntaxError,
+    coerce,
+    format_condition,
+    parse_condition_text,
+)
 from survey.builder.problems import Placed
 
 _TYPE_NAMES = tuple(dict.fromkeys(name for names in TYPE_FIELDS.values() for name in names))
@@ -23,6 +29,8 @@ MANAGED = set(COMMON_FIELDS) | set(_TYPE_NAMES)
 INTEGER_BOUNDS = ("integer", "likert")
 COUNT_BOUNDS = ("multiple_choice", "text", "long_text")
 NUMBER_BOUNDS = ("decimal", "currency")
+#: the weight of a scored question when the form leaves it empty (and what the form shows at first)
+DEFAULT_WEIGHT = 1
 
 
 def _applicable(qtype: str, cell_type: str) -> tuple[str, ...]:
@@ -134,9 +142,8 @@ def _score(form: Mapping[str, str], values: list, placed: Placed) -> dict | None
     if not method:
         return None
     score: dict[str, Any] = {"method": method}
-    weight = f.read_number(form, "score_weight", placed)
-    if weight is None and not f.value(form, "score_weight"):
-        placed.add("score_weight", _("Escriba el peso de la pregunta (un número mayor que 0)."))
+    # Most questions weigh the same: an empty weight is 1, so choosing a method is enough.
+    weight = f.read_number(form, "score_weight", placed) if f.value(form, "score_weight") else DEFAULT_WEIGHT
     score = {"weight": weight, **score}
     accepted = METHOD_FIELDS.get(method, ())
     readers = {
@@ -165,9 +172,11 @@ def _not_default(text: str) -> str | None:
 
 def question_values(doc: Mapping) -> dict[str, str]:
     """The form values that show question *doc*; :func:`parse_question` reads them back unchanged."""
+    # An example question's text is not shown: it is there to be replaced, not kept by a careless save.
+    text = None if editing.is_placeholder(doc) else doc.get("text")
     values = {"key": doc.get("key", ""), "type": doc.get("type", ""),
               "required": "1" if doc.get("required") else "",
-              **f.bilingual_values(doc.get("text"), "text"), **f.bilingual_values(doc.get("help"), "help")}
+              **f.bilingual_values(text, "text"), **f.bilingual_values(doc.get("help"), "help")}
     for name in ("options", "rows", "columns"):
         values[name] = f.options_text(doc.get(name))
     for name in ("cell_type", "cell_min", "cell_max", "min", "max", "pattern", "decimals", "currency", "max_ref"):
@@ -204,7 +213,7 @@ def score_values(score: Mapping | None) -> dict[str, str]:
     score = score or {}
     return {
         "score_method": score.get("method", ""),
-        "score_weight": "" if score.get("weight") is None else str(score["weight"]),
+        "score_weight": str(DEFAULT_WEIGHT if score.get("weight") is None else score["weight"]),
         "score_if_hidden": score.get("if_hidden", "exclude"),
         "score_points": f.points_text(score.get("points")),
         "score_column_points": f.points_text(score.get("column_points")),

@@ -10,11 +10,24 @@ from questionnaires.load_score import METHOD_TYPES
 from questionnaires.schema import NUMERIC_TYPES, QUESTION_TYPES
 from survey.auth import roles_required
 from survey.builder import editing
-from survey.builder.blueprint import (EDIT, STALE_MESSAGE, bp, draft_or_redirect, is_stale, questionnaire_or_404,
-                                      save)
+from survey.builder.blueprint import (
+    EDIT,
+    STALE_MESSAGE,
+    bp,
+    draft_or_redirect,
+    is_stale,
+    questionnaire_or_404,
+    save,
+)
 from survey.builder.forms import parse_question, question_values
 from survey.builder.header_forms import axes_of, parse_section, section_values
-from survey.builder.problems import QUESTION_FIELDS, SECTION_FIELDS, Placed, Shown, place_problems
+from survey.builder.problems import (
+    QUESTION_FIELDS,
+    SECTION_FIELDS,
+    Placed,
+    Shown,
+    place_problems,
+)
 
 STARTER_TYPE = "single_choice"
 
@@ -45,7 +58,12 @@ def _section_page(questionnaire, version, values, placed, section_key=None, stat
 @bp.route("/<key>/draft/sections/new", methods=["GET", "POST"])
 @roles_required(*EDIT)
 def new_section(key: str):
-    """Add a section (it starts with one example question, since a section cannot be empty)."""
+    """Add a section, then ask for its first question.
+
+    A stored draft is always a valid questionnaire and a section cannot be empty, so the section
+    is saved with an example question and the editor goes straight to writing it (the form shows
+    its text empty); a draft still holding an example question cannot be published.
+    """
     questionnaire = questionnaire_or_404(key)
     version = draft_or_redirect(questionnaire)
     document = version.document
@@ -58,16 +76,15 @@ def new_section(key: str):
     fields = parse_section(request.form, placed)
     if placed:
         return _section_page(questionnaire, version, values, placed, status=422)
-    starter = {"key": _free_key(document, "pregunta"), "type": "text",
-               "text": {"es": "Nueva pregunta", "en": "New question"}}
+    starter = editing.placeholder_question(_free_key(document, "pregunta"))
     section = {name: value for name, value in fields.items() if value is not None or name == "axis"}
     new = editing.add_section(document, {**section, "questions": [starter]})
     problems = save(questionnaire, version, new, "section.add", section=fields["key"])
     if problems:
         placed = place_problems(problems, editing.section_place(new, len(new["sections"]) - 1), SECTION_FIELDS)
         return _section_page(questionnaire, version, values, placed, status=422)
-    flash(_("Sección añadida con una pregunta de ejemplo; edítela o añada otras."), "success")
-    return redirect(url_for("builder.draft", key=key, _anchor=f"section-{fields['key']}"))
+    flash(_("Sección añadida. Escriba ahora su primera pregunta."), "success")
+    return redirect(url_for("builder.edit_question", key=key, question_key=starter["key"]))
 
 
 @bp.route("/<key>/draft/sections/<section_key>", methods=["GET", "POST"])

@@ -7,7 +7,15 @@ from flask_babel import gettext as _
 
 import questionnaires
 from survey.auth import roles_required
-from survey.builder.blueprint import EDIT, READ, bp, current_staff, questionnaire_or_404, version_or_404
+from survey.builder import editing
+from survey.builder.blueprint import (
+    EDIT,
+    READ,
+    bp,
+    current_staff,
+    questionnaire_or_404,
+    version_or_404,
+)
 from survey.extensions import db
 from survey.i18n import current_language
 from survey.services import answer_messages, audit
@@ -78,8 +86,10 @@ def publish(key: str):
         flash(_("No hay un borrador que publicar."), "error")
         return redirect(url_for("builder.overview", key=key))
     previous = questionnaire.latest_published
-    status = 200
-    if request.method == "POST":
+    # Example questions left in a new section would reach officials as "Nueva pregunta".
+    placeholders = editing.placeholder_keys(draft.document)
+    status = 422 if placeholders and request.method == "POST" else 200
+    if request.method == "POST" and not placeholders:
         if request.form.get("base") != draft.fingerprint:
             flash(_("El borrador cambió después de que usted revisó los cambios. Revíselos de nuevo."), "error")
             status = 409
@@ -92,7 +102,7 @@ def publish(key: str):
             return redirect(url_for("builder.overview", key=key))
     changes = questionnaires.diff(previous.load(), draft.load()) if previous is not None else None
     return render_template("builder/publish.html", questionnaire=questionnaire, draft=draft, previous=previous,
-                           changes=changes, lang=current_language()), status
+                           changes=changes, placeholders=placeholders, lang=current_language()), status
 
 
 @bp.get("/<key>/history")
