@@ -42,7 +42,11 @@ def free_port() -> int:
 
 
 class Sink:
-    """aiosmtpd handler counting messages by Message-ID; optional delay and a hook."""
+    """aiosmtpd handler counting messages by Message-ID; optional delay and a hook.
+
+    ``drop_next`` > 0: the next that many messages are taken, then the connection is closed
+    without a reply (the sender cannot know whether the server has them: an unknown outcome).
+    """
 
     def __init__(self):
         self.lock = threading.Lock()
@@ -50,6 +54,8 @@ class Sink:
         self.subjects: dict[str, tuple[str, str]] = {}
         self.delay = 0.0
         self.on_message = None
+        self.drop_next = 0
+        self.dropped = threading.Event()
 
     async def handle_DATA(self, server, session, envelope):
         message = email.message_from_bytes(envelope.content)
@@ -61,6 +67,12 @@ class Sink:
             self.on_message(count)
         if self.delay:
             time.sleep(self.delay)  # noqa: ASYNC251 - blocking on purpose: a slow mail server
+        with self.lock:
+            drop, self.drop_next = self.drop_next > 0, max(self.drop_next - 1, 0)
+            if drop and self.drop_next == 0:
+                self.dropped.set()
+        if drop:
+            server.transport.close()  # the data went out, the "250" never comes back
         return "250 OK"
 
     def count_for(self, message_ids) -> dict[int, int]:
