@@ -8,7 +8,14 @@ from sqlalchemy import func, select
 
 from survey.extensions import db, limiter
 from survey.models import AuditEvent, User
-from tests.factories import PASSWORD, login_as, make_user, use_fast_password_hashing
+from tests.factories import (
+    PASSWORD,
+    login_as,
+    make_invitation,
+    make_round,
+    make_user,
+    use_fast_password_hashing,
+)
 from tests.route_support import access_of, dummy_url, is_static
 
 
@@ -30,7 +37,7 @@ def assert_secure_headers(response, where: str) -> None:
     assert directives.get("frame-ancestors") == "frame-ancestors 'none'", where
     assert "'unsafe-inline'" not in csp, where
     assert response.headers.get("X-Content-Type-Options") == "nosniff", where
-    assert response.headers.get("Referrer-Policy") == "no-referrer", where
+    assert response.headers.get("Referrer-Policy") == "same-origin", where
 
 
 def csrf_token_of(response) -> str:
@@ -159,3 +166,74 @@ def test_every_post_route_refuses_a_missing_or_forged_token(app, client, db_sess
             # 404: the answer pages' own CSRF handler first looks the (dummy) token up
             assert response.status_code in (400, 404), (rule.rule, data)
     assert row_counts(db_session) == before
+
+
+# --- Over HTTPS (issue 10): the Referer reaches our own pages, never other sites -------------------
+
+SITE = "https://encuestas.example.org"
+
+
+def test_over_https_a_form_with_its_token_and_our_referer_goes_through(client, db_session, csrf_enabled):
+    user = make_user("editor")
+    page = client.get("/login", base_url=SITE)
+    assert page.headers["Referrer-Policy"] == "same-origin"  # so the browser sends the next header
+    response = client.post("/login", base_url=SITE, headers={"Referer": f"{SITE}/login",
+                                                              "Sec-Fetch-Site": "same-origin"},
+                           data={"email": user.email, "password": PASSWORD, "csrf_token": csrf_token_of(page)})
+    assert response.status_code == 302
+    assert user.last_login_at is not None
+
+
+def test_over_https_a_post_from_another_site_is_refused_even_with_a_valid_token(client, db_session, csrf_enabled):
+    user = make_user("editor")
+    token = csrf_token_of(client.get("/login", base_url=SITE))
+    attempts = {
+        "no referer (the strict check stays on)": {},
+        "another site's referer": {"Referer": "https://evil.example/login"},
+        "our host on another port": {"Referer": "https://encuestas.example.org:8443/login"},
+        "fetch metadata says cross-site": {"Referer": f"{SITE}/login", "Sec-Fetch-Site": "cross-site"},
+        "fetch metadata says same-site": {"Referer": f"{SITE}/login", "Sec-Fetch-Site": "same-site"},
+    }
+    for case, headers in attempts.items():
+        response = client.post("/login", base_url=SITE, headers=headers,
+                               data={"email": user.email, "password": PASSWORD, "csrf_token": token})
+        assert response.status_code == 400, case
+        assert "no se guardó nada" in response.text, case
+        assert_secure_headers(response, case)
+    assert user.last_login_at is None and audit_count(db_session) == 0
+
+
+def test_over_plain_http_a_cross_site_post_is_still_refused(client, db_session, csrf_enabled):
+    # Flask-WTF compares the Referer over HTTPS only; fetch metadata holds everywhere.
+    user = make_user("editor")
+    token = csrf_token_of(client.get("/login"))
+    refused = client.post("/login", headers={"Sec-Fetch-Site": "cross-site"},
+                          data={"email": user.email, "password": PASSWORD, "csrf_token": token})
+    assert refused.status_code == 400 and user.last_login_at is None
+    accepted = client.post("/login", headers={"Sec-Fetch-Site": "same-origin"},
+                           data={"email": user.email, "password": PASSWORD, "csrf_token": token})
+    assert accepted.status_code == 302
+
+
+def test_a_link_followed_from_another_site_opens(client, db_session, csrf_enabled):
+    # Webmail is another site: the personal link in an e-mail arrives as a cross-site GET.
+    _invitation, token = make_invitation(make_round())
+    welcome = client.get(f"/r/{token}/", base_url=SITE, headers={"Sec-Fetch-Site": "cross-site"})
+    assert welcome.status_code == 200
+    assert_secure_headers(welcome, "personal link")
+    assert client.get("/login", headers={"Sec-Fetch-Site": "cross-site"}).status_code == 200
+
+
+def test_over_https_an_official_saves_a_page_and_another_site_cannot(client, db_session, csrf_enabled):
+    _invitation, token = make_invitation(make_round())
+    link = f"{SITE}/r/{token}"
+    section = client.get(f"/r/{token}/s/profile", base_url=SITE)
+    assert section.status_code == 200
+    form = {"csrf_token": csrf_token_of(section), "institution": "mininter"}
+    forged = client.post(f"/r/{token}/s/profile", base_url=SITE, data=form,
+                         headers={"Referer": f"{link}/s/profile", "Sec-Fetch-Site": "cross-site"})
+    assert forged.status_code == 400
+    assert "Por seguridad, no pudimos guardar" in forged.text
+    saved = client.post(f"/r/{token}/s/profile", base_url=SITE, data=form,
+                        headers={"Referer": f"{link}/s/profile", "Sec-Fetch-Site": "same-origin"})
+    assert saved.status_code in (200, 302) and "Por seguridad" not in saved.text
