@@ -153,6 +153,24 @@ def test_appends_from_several_connections_at_once_keep_one_chain(fresh):
     assert result.exit_code == 0 and "60 entries, chain intact" in result.output
 
 
+@pytest.mark.parametrize("fresh", BOTH, indirect=True, ids=_ids)
+def test_the_database_refuses_an_entry_that_does_not_link_and_a_head_moved_by_hand(fresh):
+    seed(fresh)
+    forged_entry = ("INSERT INTO audit_events (at, actor, action, object_type, object_id, ip, details, prev_hash,"
+                    " entry_hash) VALUES (CURRENT_TIMESTAMP, 'x', 'forged', '', '', '', '{}', :prev, :prev)")
+    with fresh.app_context(), db.engine.connect() as connection:
+        attempts = [(forged_entry, {"prev": GENESIS_HASH}, "does not link"),
+                    ("UPDATE audit_chain SET entries = entries - 1", {}, "only moves forward"),
+                    ("UPDATE audit_chain SET entries = entries + 1", {}, "only moves forward"),
+                    ("DELETE FROM audit_chain", {}, "only moves forward"),
+                    ("INSERT INTO audit_chain (id, entries, last_hash) VALUES (2, 0, :prev)", {"prev": GENESIS_HASH},
+                     "only moves forward|single_row")]
+        for statement, params, message in attempts:
+            with pytest.raises(Exception, match=message), connection.begin():
+                connection.execute(text(statement), params)
+    assert verify(fresh).exit_code == 0
+
+
 # --- what the owner can still do shows -----------------------------------------------------------
 
 def triggers_off(connection, backend: str) -> None:
