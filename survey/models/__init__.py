@@ -1,5 +1,5 @@
 """All models, imported here so that metadata is complete wherever models are used."""
-from survey.models.audit import AuditEvent
+from survey.models.audit import AuditChain, AuditEvent
 from survey.models.exports import Export
 from survey.models.organisations import Organisation, OrganisationName
 from survey.models.outbox import OutboxMessage
@@ -12,6 +12,7 @@ from survey.models.users import User
 
 __all__ = [
     "Answer",
+    "AuditChain",
     "AuditEvent",
     "Export",
     "Invitation",
