@@ -116,6 +116,39 @@ def test_drag_and_drop_reorders_and_refuses_an_impossible_order(page, live_serve
     expect(page.locator("#section-perfil #question-oficina_nombre")).to_be_visible()
 
 
+def test_a_new_section_asks_for_its_first_question_and_publishing_waits_for_it(page, live_server, live_db):
+    live_db(lambda: (make_user("editor", email="secciones@example.org"), qs.import_document(builder_document("sec"))))
+    _log_in(page, live_server, "secciones@example.org")
+    page.goto(f"{live_server}/builder/sec/draft")
+
+    page.get_by_role("link", name="Añadir sección").click()
+    page.get_by_label("Clave de la sección").fill("proteccion")
+    page.locator("#f-title_es").fill("Protección")
+    page.get_by_role("button", name="Guardar sección").click()
+
+    # Straight to the form of its first question, with nothing to delete first.
+    expect(page.locator(".flash-success")).to_contain_text("Escriba ahora su primera pregunta")
+    expect(page.get_by_role("heading", name="Editar la pregunta pregunta_1")).to_be_visible()
+    expect(page.locator("#f-text_es")).to_have_value("")
+    assert _axe_violations(page) == []
+
+    # Left as it is, the example question blocks publishing, with a link to it.
+    page.goto(f"{live_server}/builder/sec/publish")
+    expect(page.locator("#error-summary")).to_contain_text("preguntas de ejemplo")
+    expect(page.get_by_role("button", name="Publicar versión 1")).to_have_count(0)
+    assert _axe_violations(page) == []
+    page.get_by_role("link", name="Editar la pregunta pregunta_1").click()
+    page.get_by_label("Tipo de pregunta").select_option("integer")
+    page.get_by_label("Clave", exact=True).fill("refugios")
+    page.locator("#f-text_es").fill("Número de refugios")
+    page.get_by_role("button", name="Guardar pregunta").click()
+    expect(page.locator("#section-proteccion #question-refugios")).to_be_visible()
+
+    page.get_by_role("link", name="Revisar y publicar").click()
+    page.get_by_role("button", name="Publicar versión 1").click()
+    expect(page.locator(".flash-success")).to_contain_text("Versión 1 publicada")
+
+
 PAYLOAD = '"><script>window.pwned=1</script><img src=x onerror="window.pwned=2">'
 
 
