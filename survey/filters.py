@@ -1,10 +1,12 @@
-"""Jinja filters for dates in Lima time."""
+"""Jinja filters: dates in Lima time, and links made clickable in plain text (survey.linkify)."""
 from __future__ import annotations
 
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from flask import Flask
+
+from survey.linkify import linkify
 
 LIMA = ZoneInfo("America/Lima")
 
@@ -28,3 +30,4 @@ def init_app(app: Flask) -> None:
     """Register the filters."""
     app.add_template_filter(lima_date)
     app.add_template_filter(lima_datetime)
+    app.add_template_filter(linkify)

@@ -52,3 +52,31 @@ def test_question_text_is_escaped(app):
     html = render(app, q, '"><img src=x onerror=alert(1)>')
     assert "<script>" not in html and "<img" not in html
     assert "&lt;script&gt;" in html
+
+
+@pytest.mark.parametrize(
+    ("question", "spanish", "english"),
+    [
+        ({"key": "n", "type": "integer", "text": {"es": "Meses"}, "min": 0, "max": 600},
+         "Entre 0 y 600", "Between 0 and 600"),
+        ({"key": "m", "type": "currency", "text": {"es": "Monto"}, "min": 0},
+         "S/ 0 o más", "S/ 0 or more"),
+        ({"key": "d", "type": "decimal", "text": {"es": "Tasa"}, "max": 1.5, "decimals": 1},
+         "Hasta 1.5", "Up to 1.5"),
+    ],
+)
+def test_a_number_question_shows_its_allowed_range_next_to_the_field(app, question, spanish, english):
+    q = one_question(question)
+    html = render(app, q)
+    assert f'<p class="hint number-range" id="q-{q.key}-range">{spanish}</p>' in html
+    assert re.search(rf'<input id="q-{q.key}"[^>]*aria-describedby="q-{q.key}-range"', html)
+    with app.test_request_context("/"):
+        from flask_babel import force_locale
+
+        with force_locale("en"):
+            assert english in render_template_string(MACRO, q=q, value=None)
+
+
+def test_a_number_question_without_limits_shows_no_range(app):
+    html = render(app, one_question({"key": "c", "type": "integer", "text": {"es": "N"}}))
+    assert "number-range" not in html and "aria-describedby" not in html

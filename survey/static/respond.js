@@ -14,6 +14,19 @@
   // With scripts on, showif.js hides what does not apply: the "shown if" notes are for pages without them.
   document.documentElement.classList.add("has-respond-js");
 
+  /* "15:28": the 24-hour Lima time every other page shows, whatever the device's clock format or zone. */
+  function limaTime(date) {
+    try {
+      return new Intl.DateTimeFormat("es-PE", {
+        hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZone: "America/Lima"
+      }).format(date);
+    } catch (e) {
+      // Lima is UTC-5 all year (no daylight saving time).
+      var lima = new Date(date.getTime() - 5 * 3600 * 1000);
+      return ("0" + lima.getUTCHours()).slice(-2) + ":" + ("0" + lima.getUTCMinutes()).slice(-2);
+    }
+  }
+
   function submitOnce(form) {
     form.addEventListener("submit", function (event) {
       if (form.getAttribute("data-sent")) { event.preventDefault(); return; }
@@ -143,7 +156,7 @@
       if (result.status === 200 && data.ok) {
         self.form.setAttribute("data-saved-at", data.saved_at);
         if (!self.dirty && sent === JSON.stringify(self.fields())) { self.forget(); } else { self.mirror(); }
-        self.say("saved", new Date().toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }));
+        self.say("saved", limaTime(new Date()));
       } else if (data.error === "csrf" && data.csrf_token) {
         var input = self.form.querySelector("input[name=csrf_token]");
         if (input) { input.value = data.csrf_token; }

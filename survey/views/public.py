@@ -1,7 +1,19 @@
 """Public pages: the home page, language switch, and read-only questionnaire rendering."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, redirect, render_template, request, session, url_for
+from pathlib import Path
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 
 from survey.auth import public
 from survey.auth.redirects import safe_next
@@ -57,3 +69,15 @@ def set_language():
 def health():
     """Liveness probe for load balancers."""
     return {"status": "ok"}
+
+
+@bp.get("/favicon.ico")
+@public
+def favicon():
+    """The site icon where browsers and feed readers look for it without a ``<link rel="icon">``."""
+    # 1 KB read whole: no open file handle is left to the WSGI server (or the test client) to close.
+    icon = Path(current_app.static_folder, "favicon.ico").read_bytes()
+    response = Response(icon, mimetype="image/vnd.microsoft.icon")
+    response.cache_control.public = True
+    response.cache_control.max_age = 86400
+    return response

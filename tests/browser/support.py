@@ -23,6 +23,6 @@ def watch_problems(page) -> list[str]:
     page.on("console", lambda message: problems.append(message.text)
             if message.type == "error" and "Failed to load resource" not in message.text else None)
     page.on("response", lambda response: problems.append(f"{response.status} {response.url}")
-            if response.status >= 400 and not response.url.endswith("/favicon.ico") else None)
+            if response.status >= 400 else None)
     page.on("dialog", lambda dialog: problems.append(f"dialog: {dialog.message}"))
     return problems
