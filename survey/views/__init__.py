@@ -16,6 +16,7 @@ BLUEPRINT_MODULES = (
     "survey.respond.views",
     "survey.outbox.views",
     "survey.results.views",
+    "survey.organisations.views",
 )
 
 
