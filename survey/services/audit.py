@@ -14,7 +14,11 @@ from survey.models import AuditEvent
 
 
 def record(action: str, obj: Any = None, *, actor: str | None = None, **details: Any) -> AuditEvent:
-    """Add an audit row for *action* on *obj* by the current user (or *actor*); flushes."""
+    """Add an audit row for *action* on *obj* by the current user (or *actor*); flushes.
+
+    The row is hash-linked to the one before (:mod:`survey.models.audit`); on PostgreSQL that
+    holds the log's append lock until the commit, so record last, after the transaction's work.
+    """
     user = None
     if has_request_context() and getattr(current_user, "is_authenticated", False):
         user = current_user
