@@ -7,12 +7,13 @@ from typing import Any
 import yaml
 
 from .problems import DefinitionError, Problem
+from .safe_input import BoundedSafeLoader, check_json, load_yaml
 
 FORMATS = ('json', 'yaml')
 
 
-class _DefinitionYamlLoader(yaml.SafeLoader):
-    """SafeLoader that keeps dates as strings and refuses repeated mapping keys."""
+class _DefinitionYamlLoader(BoundedSafeLoader):
+    """SafeLoader (depth and alias expansion bounded) that keeps dates as strings and refuses repeated keys."""
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
         """Build a mapping, failing on a key written twice (PyYAML would silently keep the last)."""
@@ -57,6 +58,7 @@ def read_document(data: bytes | str, fmt: str) -> dict:
     """Parse a JSON or YAML definition into a plain dict (not yet validated: pass it to ``load``).
 
     :raise DefinitionError: with a ``parse_error`` problem whose place names the line.
+    :raise InputLimitError: for a document nested too deep or too large (YAML aliases expanded).
     :raise ValueError: when ``fmt`` is neither json nor yaml.
     """
     fmt = _normalise_format(fmt)
@@ -66,6 +68,7 @@ def read_document(data: bytes | str, fmt: str) -> dict:
         except UnicodeDecodeError as exc:
             raise _parse_error(f'the file is not UTF-8 text ({exc.reason} at byte {exc.start})', None) from None
     if fmt == 'json':
+        check_json(data)
         try:
             document = json.loads(data, object_pairs_hook=_no_duplicates)
         except json.JSONDecodeError as exc:
@@ -74,7 +77,7 @@ def read_document(data: bytes | str, fmt: str) -> dict:
             raise _parse_error(f'invalid JSON: {exc}', None) from None
     else:
         try:
-            document = yaml.load(data, Loader=_DefinitionYamlLoader)
+            document = load_yaml(data, _DefinitionYamlLoader)
         except yaml.YAMLError as exc:
             mark = getattr(exc, 'problem_mark', None)
             problem = getattr(exc, 'problem', None) or str(exc)

@@ -8,6 +8,7 @@ import datetime
 import re
 from typing import Any
 
+from ..safe_xlsx import TextBudget, sheet_rows
 from .common import LANGUAGE_NAMES, XLSFormProblem
 
 _LANGUAGE_WORDS = {'spanish': 'es', 'español': 'es', 'espanol': 'es', 'castellano': 'es',
@@ -57,14 +58,17 @@ def _language(text: str) -> str | None:
 
 
 class _Sheet:
-    """A sheet as header-indexed rows; the header is the first non-empty row."""
+    """A sheet as header-indexed rows; the header is the first non-empty row.
 
-    def __init__(self, name: str, worksheet: Any, problems: list) -> None:
+    Rows are read within the limits of :mod:`questionnaires.safe_input` (rows, columns, text in all).
+    """
+
+    def __init__(self, name: str, worksheet: Any, problems: list, budget: TextBudget | None = None) -> None:
         self.name = name
         self.columns: dict[tuple[str, str | None], tuple[int, str]] = {}
         self.rows: list[tuple[int, tuple]] = []
         self.header_row: int | None = None
-        for number, values in enumerate(worksheet.iter_rows(values_only=True), start=1):
+        for number, values in sheet_rows(worksheet, budget=budget):
             if all(_blank(value) for value in values):
                 continue
             if self.header_row is not None:

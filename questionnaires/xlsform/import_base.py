@@ -9,6 +9,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..safe_input import check_json
 from .cells import _label, _Sheet, _text
 from .common import XLSFormProblem
 
@@ -82,6 +83,7 @@ class _ImporterBase:
         if text is None:
             return None
         try:
+            check_json(text)    # a cell can hold 32,767 brackets: json.loads would raise RecursionError
             value = json.loads(text)
         except ValueError as exc:
             self.problem(sheet.name, number, sheet.header(column), f'invalid JSON ({exc})')

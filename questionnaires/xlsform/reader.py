@@ -5,11 +5,10 @@ Every problem is collected; a document is returned only when there is none.
 from __future__ import annotations
 
 import os
-import warnings
 from typing import BinaryIO
 
-import openpyxl
-
+from ..safe_input import InputLimitError, read_file, read_limited
+from ..safe_xlsx import TextBudget, open_workbook
 from .cells import _Sheet
 from .common import XLSFormError, XLSFormProblem
 from .import_expressions import _ExpressionReader
@@ -23,21 +22,27 @@ def read_xlsform(source: str | os.PathLike | BinaryIO) -> dict:
     """Read an XLSForm workbook and return the definition document it describes.
 
     :raise XLSFormError: listing every problem (sheet, row, column, message); no document is returned then.
+    :raise InputLimitError: for a workbook past a limit of :mod:`questionnaires.safe_input` (checked before
+        and while it is read).
     """
     problems: list[XLSFormProblem] = []
+    data = read_file(source) if isinstance(source, (str, os.PathLike)) else read_limited(source)
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter('ignore')     # openpyxl warns about styles/extensions it does not read
-            book = openpyxl.load_workbook(os.fspath(source) if isinstance(source, (str, os.PathLike)) else source,
-                                          data_only=True)
-    except OSError:
+        book = open_workbook(data)
+    except InputLimitError:
         raise
     except Exception as exc:    # zipfile.BadZipFile, InvalidFileException, KeyError... all mean "not an xlsx"
         raise XLSFormError([XLSFormProblem('workbook', None, None,
                                            f'not a readable .xlsx file ({type(exc).__name__}: {exc})')]) from None
+    budget = TextBudget()
     try:
-        sheets = {name.strip().lower(): _Sheet(name.strip().lower(), book[name], problems)
+        sheets = {name.strip().lower(): _Sheet(name.strip().lower(), book[name], problems, budget)
                   for name in book.sheetnames}
+    except InputLimitError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - read-only openpyxl parses each sheet only now, with its rows
+        raise XLSFormError([XLSFormProblem('workbook', None, None,
+                                           f'not a readable .xlsx file ({type(exc).__name__}: {exc})')]) from None
     finally:
         book.close()
     document = _Importer(sheets, problems).run()

@@ -5,16 +5,15 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from flask_babel import gettext as _
 
 import questionnaires
+from questionnaires.safe_input import InputLimitError, read_limited
 from questionnaires.xlsform import XLSFormError
 from survey.auth import roles_required
 from survey.builder.blueprint import EDIT, READ, bp, current_staff, questionnaire_or_404, version_or_404
 from survey.builder.problems import XLSFORM_MESSAGES, Shown, explain
 from survey.extensions import db
-from survey.services import audit, definitions
+from survey.services import audit, definitions, input_limits
 from survey.services import questionnaires as qs
 
-#: A definition is a few hundred kilobytes at most; larger uploads are refused before parsing.
-MAX_IMPORT_BYTES = 5 * 1024 * 1024
 EXPORTS = {
     "json": ("json", "application/json"),
     "yaml": ("yaml", "application/yaml"),
@@ -44,11 +43,12 @@ def _read_upload() -> tuple[dict | None, list[Shown], str, str]:
         fmt = definitions.format_of(name)
     except ValueError:
         return None, [Shown(_("Tipo de archivo no admitido: use .json, .yaml, .yml o .xlsx."), "", name)], name, ""
-    data = upload.read(MAX_IMPORT_BYTES + 1)
-    if len(data) > MAX_IMPORT_BYTES:
-        return None, [Shown(_("El archivo pesa más de 5 MB."), "", name)], name, fmt
     try:
-        return definitions.read_definition(data, fmt), [], name, fmt
+        # A definition is a few hundred kilobytes; the file, its nesting and its values are bounded
+        # before and while it is parsed (questionnaires.safe_input).
+        return definitions.read_definition(read_limited(upload.stream), fmt), [], name, fmt
+    except InputLimitError as exc:
+        return None, [Shown(input_limits.describe(exc), "", name)], name, fmt
     except XLSFormError as exc:
         return None, [_xlsform_problem(problem) for problem in exc.problems], name, fmt
     except questionnaires.DefinitionError as exc:

@@ -9,8 +9,9 @@ import click
 from flask.cli import AppGroup
 
 import questionnaires
+from questionnaires.safe_input import InputLimitError, read_file
 from survey.extensions import db
-from survey.services import audit
+from survey.services import audit, input_limits
 from survey.services import definitions as defs
 from survey.services import questionnaires as qs
 
@@ -31,11 +32,14 @@ def import_command(file: Path, publish_now: bool) -> None:
     """Import FILE (.json, .yaml, .xlsx XLSForm): a new questionnaire or a new draft."""
     try:
         fmt = defs.format_of(file.name)
-        document = defs.read_definition(file.read_bytes(), fmt)
+        document = defs.read_definition(read_file(file), fmt)
         version = qs.import_document(document)
         if publish_now:
             qs.publish(version.questionnaire)
         audit.record("questionnaire.import", version, actor="cli", file=file.name, number=version.number)
+    except InputLimitError as exc:
+        db.session.rollback()
+        raise click.ClickException(f"{file.name}: nothing was imported.\n{input_limits.describe(exc)}") from None
     except (questionnaires.DefinitionError, ValueError) as exc:
         db.session.rollback()
         raise click.ClickException(f"{file.name}: nothing was imported.\n{exc}") from None

@@ -125,7 +125,8 @@ def invite_command(round_id: int, file: Path, skip_invalid: bool) -> None:
     _speak_spanish()
     round_ = _get(round_id)
     try:
-        rows = official_list.parse(file.name, file.read_bytes())
+        with file.open("rb") as stream:
+            rows = official_list.parse(file.name, official_list.read_upload(stream))
     except official_list.ListError as exc:
         raise click.ClickException(f"{file.name}: {exc}") from None
     report = invitation_service.check_rows(round_, rows)

@@ -34,7 +34,7 @@ def upload(round_id: int):
         storage = form.file.data
         try:
             filename = (storage.filename or "")[-200:]
-            rows = official_list.parse(filename, storage.read())
+            rows = official_list.parse(filename, official_list.read_upload(storage.stream))
         except official_list.ListError as exc:
             form.file.errors = [*form.file.errors, str(exc)]
         else:

@@ -30,9 +30,15 @@ def _folder() -> Path:
 
 def _purge(folder: Path) -> None:
     cutoff = time.time() - TTL_SECONDS
-    for path in folder.glob("*.json"):
-        if path.stat().st_mtime < cutoff:
-            path.unlink(missing_ok=True)
+    # A ".part" file is a store() that never finished (its process was killed while writing).
+    partial_cutoff = time.time() - 3600
+    for path in folder.iterdir():
+        limit = {".json": cutoff, ".part": partial_cutoff}.get(path.suffix)
+        try:
+            if limit is not None and path.stat().st_mtime < limit:
+                path.unlink(missing_ok=True)
+        except FileNotFoundError:
+            continue    # another process purged it meanwhile
 
 
 def store(round_id: int, user_id: int, filename: str, rows: list[OfficialRow]) -> str:
@@ -42,9 +48,17 @@ def store(round_id: int, user_id: int, filename: str, rows: list[OfficialRow]) -
     key = secrets.token_urlsafe(16)
     payload = {"round_id": round_id, "user_id": user_id, "filename": filename,
                "rows": [row.to_dict() for row in rows]}
-    fd = os.open(folder / f"{key}.json", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        json.dump(payload, fh, ensure_ascii=False)
+    # Written under a temporary name and renamed when complete, so a failed or killed write never
+    # leaves a file that load() would read as a (truncated) upload.
+    partial = folder / f"{key}.part"
+    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(payload, fh, ensure_ascii=False)
+        os.replace(partial, folder / f"{key}.json")
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
     return key
 
 

@@ -8,21 +8,25 @@ from __future__ import annotations
 
 import csv
 import io
-import warnings
 import zipfile
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, BinaryIO
 
 from flask_babel import lazy_gettext as _l
-from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 
+from questionnaires.safe_input import MAX_CELL_CHARS, MAX_FILE_BYTES, InputLimitError, read_limited
+from questionnaires.safe_xlsx import open_workbook, sheet_rows
+from survey.services.input_limits import describe
 from survey.services.reference import fold
 
 REQUIRED = ("name", "email", "institution", "region")
 OPTIONAL = ("position", "language")
 MAX_ROWS = 5000
+#: rows of the sheet read at most: the header and MAX_ROWS officials
+SHEET_ROWS = MAX_ROWS + 1
 
 #: folded header text -> column
 HEADERS = {
@@ -84,23 +88,18 @@ def _text(value: Any) -> str:
 
 
 def _xlsx_rows(data: bytes) -> list[tuple[Any, ...]]:
+    # The archive is checked before openpyxl opens it, and rows are read no further than the limits.
     try:
-        # openpyxl warns about styles and extensions it ignores; they do not matter here.
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-            try:
-                sheet = workbook.worksheets[0]
-                rows = []
-                for values in sheet.iter_rows(values_only=True):
-                    rows.append(values)
-                    if len(rows) > MAX_ROWS + 1:
-                        break
-            finally:
-                workbook.close()
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError, IndexError, TypeError):
+        workbook = open_workbook(data, max_rows=SHEET_ROWS)
+        try:
+            return [values for _, values in sheet_rows(workbook.worksheets[0], max_rows=SHEET_ROWS)]
+        finally:
+            workbook.close()
+    except InputLimitError:
+        raise
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError, IndexError, TypeError,
+            SyntaxError):   # xml.etree's ParseError is a SyntaxError
         raise ListError(_l("El archivo no es una hoja de cálculo .xlsx válida.")) from None
-    return rows
 
 
 def _decode(data: bytes) -> str:
@@ -123,6 +122,10 @@ def _csv_rows(data: bytes) -> list[list[str]]:
         rows = []
         for values in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):
             rows.append(values)
+            for index, value in enumerate(values):
+                if len(value) > MAX_CELL_CHARS:
+                    raise InputLimitError("cell_length", MAX_CELL_CHARS, row=len(rows),
+                                          column=get_column_letter(min(index + 1, 18278)))
             if len(rows) > MAX_ROWS + 1:
                 break
     except csv.Error as exc:
@@ -130,16 +133,37 @@ def _csv_rows(data: bytes) -> list[list[str]]:
     return rows
 
 
+def read_upload(stream: BinaryIO) -> bytes:
+    """The bytes of an uploaded or opened file; :class:`ListError` once it passes the size limit."""
+    try:
+        return read_limited(stream)
+    except InputLimitError as exc:
+        raise ListError(describe(exc)) from None
+
+
 def read_rows(filename: str, data: bytes) -> list[list[Any]]:
-    """Return the raw cell rows of an .xlsx or .csv file, by content then by extension."""
+    """Return the raw cell rows of an .xlsx or .csv file, by content then by extension.
+
+    A file past a limit of questionnaires.safe_input (size, rows, columns, cell length, XML bombs)
+    is refused with a :class:`ListError` that names the limit and the place.
+    """
+    try:
+        return _read_rows(filename, data)
+    except InputLimitError as exc:
+        raise ListError(describe(exc)) from None
+
+
+def _read_rows(filename: str, data: bytes) -> list[list[Any]]:
     name = (filename or "").lower()
+    if len(data) > MAX_FILE_BYTES:
+        raise InputLimitError("file_size", MAX_FILE_BYTES)
     if not data.strip():
         raise ListError(_l("El archivo está vacío."))
     if data[:4] == b"PK\x03\x04":
         return [list(r) for r in _xlsx_rows(data)]
     if data[:4] == b"\xd0\xcf\x11\xe0":
         raise ListError(_l("Los archivos .xls antiguos no se admiten: guárdelo como .xlsx o .csv."))
-    if name.endswith(".csv") or name.endswith(".txt"):
+    if name.endswith((".csv", ".txt")):
         return _csv_rows(data)
     raise ListError(_l("El archivo no es una hoja de cálculo: suba un .xlsx o un .csv."))
 
