@@ -319,3 +319,27 @@ def test_migrations_create_the_same_triggers_as_the_models(backend, tmp_path_fac
     assert found["models"] == found["migrations"]
     assert {"trg_audit_events_no_replace", "trg_questionnaire_versions_no_replace"} <= set(found["models"]) or (
         backend == "postgresql" and "trg_audit_events_advance" in found["models"])
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_the_migration_hashes_the_entries_already_there(backend, tmp_path_factory):
+    application = make_app(database_url(backend, tmp_path_factory, label="tamper_upgrade"),
+                           tmp_path_factory.mktemp("instance-upgrade"))
+    with application.app_context():
+        upgrade(revision="0001_initial")
+        with db.engine.begin() as connection:
+            for n, at in enumerate(("2025-03-01 10:00:00.123456+00:00", "2025-03-02 11:30:00+00:00")):
+                connection.execute(text(
+                    "INSERT INTO audit_events (at, actor, action, object_type, object_id, ip, details)"
+                    " VALUES (:at, 'jefa@example.org', 'user.create', 'user', :n, '203.0.113.9', :details)"),
+                    {"at": at, "n": str(n), "details": '{"role": "analista", "ñ": [1, 2.5]}'})
+        upgrade()
+    result = verify(application)
+    assert result.exit_code == 0 and "2 entries, chain intact" in result.output
+    with application.app_context():
+        audit.record("test.after_upgrade", actor="cli")
+        db.session.commit()
+        db.session.remove()
+    assert "3 entries, chain intact" in verify(application).output
+    with application.app_context():
+        db.engine.dispose()
