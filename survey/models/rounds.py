@@ -23,6 +23,7 @@ class Round(db.Model):
     __table_args__ = (
         CheckConstraint("status IN ('draft', 'open', 'closed')", name="status"),
         CheckConstraint("closes_at > opens_at", name="dates"),
+        CheckConstraint("retention_days >= 0", name="retention"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -45,6 +46,8 @@ class Round(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: days the invited people's personal data is kept after the round closes; then staff may erase it
+    retention_days: Mapped[int] = mapped_column(default=365, server_default="365")
 
     questionnaire: Mapped["Questionnaire"] = relationship()  # noqa: F821
     version: Mapped["QuestionnaireVersion"] = relationship()  # noqa: F821
@@ -111,6 +114,8 @@ class Invitation(db.Model):
     forwarded_from_id: Mapped[int | None] = mapped_column(ForeignKey("invitations.id", ondelete="SET NULL"))
     reminders_sent: Mapped[int] = mapped_column(default=0)
     last_reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: when the person's name, e-mail, position and free text were erased (Ley 29733)
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     round: Mapped[Round] = relationship(back_populates="invitations")
     institution: Mapped["Institution | None"] = relationship()  # noqa: F821
