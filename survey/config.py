@@ -102,7 +102,9 @@ def from_environment(instance_path: str) -> dict:
         "PERMANENT_SESSION_LIFETIME": timedelta(hours=12),
         "SURVEY_IDLE_TIMEOUT": timedelta(minutes=int(os.environ.get("SURVEY_IDLE_MINUTES", "30"))),
         "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
-        "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        # Without Redis the counters live in the database (survey.ratelimit), shared by every
+        # web process: counters in each process's memory would allow the limit once per process.
+        "RATELIMIT_STORAGE_URI": redis_url or "survey+sql://",
         # A moving window counts the attempts of the last N minutes exactly: a fixed window would
         # let twice the limit through around a window's boundary.
         "RATELIMIT_STRATEGY": "moving-window",

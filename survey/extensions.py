@@ -32,4 +32,19 @@ migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
-limiter = Limiter(key_func=get_remote_address, default_limits=[])
+class SurveyLimiter(Limiter):
+    """Flask-Limiter that knows the ``survey+sql://`` storage (counters in the app's database)."""
+
+    def init_app(self, app) -> None:
+        """Point a ``survey+sql://`` storage at this app's database, then set up as usual."""
+        from survey import ratelimit  # registers the scheme; imports models, hence not at the top
+
+        # The options outlive an app on this singleton: drop the database of a previous one.
+        self._storage_options.pop("database_url", None)
+        if str(app.config.get("RATELIMIT_STORAGE_URI", "")).startswith(f"{ratelimit.SCHEME}://"):
+            app.config["RATELIMIT_STORAGE_OPTIONS"] = {**app.config.get("RATELIMIT_STORAGE_OPTIONS", {}),
+                                                       "database_url": ratelimit.counters_url(app)}
+        super().init_app(app)
+
+
+limiter = SurveyLimiter(key_func=get_remote_address, default_limits=[])

@@ -1,9 +1,10 @@
 """Personal links: find the invitation of a token, refuse bad links, slow down guessing.
 
 A wrong token and a revoked one get the same page and status (404), so a probe learns nothing.
-Only failures count toward the per-address limit, so officials with a valid link are never
-limited by their own use; once an address is over the limit every lookup from it is refused
-(answering valid tokens then would tell a guesser which ones are valid).
+Only failures count toward the per-address limit, and only failures are limited: a valid link
+always opens, even from an address over the limit. A 256-bit token is never a guess, and an
+address is often shared (a ministry's NAT): refusing valid links there would let one guesser
+lock out every official behind it. Once over the limit, unknown tokens get 429.
 The token itself is never logged: log lines name the invitation id.
 """
 from __future__ import annotations
@@ -13,19 +14,19 @@ import re
 
 from flask import current_app, g, render_template, request, session
 from flask_babel import refresh
-from limits import parse as parse_limit
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import contains_eager
 
 from survey import database, tokens
-from survey.extensions import db, limiter
+from survey.extensions import db
 from survey.models import Invitation, QuestionnaireVersion, Response, Round
 from survey.models._types import utcnow
+from survey.ratelimit import FailureLimit
 from survey.services import responses
 
 log = logging.getLogger(__name__)
 
-#: failed token lookups allowed per address; more are answered 429
+#: failed token lookups allowed per address; more unknown tokens are answered 429 (valid ones never)
 DEFAULT_FAILURE_LIMIT = "20/minute"
 
 
@@ -57,33 +58,9 @@ def install_log_redaction(app) -> None:
             logger.addFilter(redact)
 
 
-def _failure_limit():
-    return parse_limit(current_app.config.get("SURVEY_TOKEN_FAILURE_LIMIT", DEFAULT_FAILURE_LIMIT))
-
-
-def _address() -> str:
-    return request.remote_addr or "unknown"
-
-
-def _is_limited() -> bool:
-    strategy = limiter.limiter if limiter.enabled else None
-    if strategy is None:
-        return False
-    try:
-        return not strategy.test(_failure_limit(), "respond-token-failures", _address())
-    except Exception:  # a storage outage must not lock officials out; 256-bit tokens resist guessing anyway
-        log.warning("rate-limit storage unavailable for token lookups", exc_info=True)
-        return False
-
-
-def _count_failure() -> None:
-    strategy = limiter.limiter if limiter.enabled else None
-    if strategy is None:
-        return
-    try:
-        strategy.hit(_failure_limit(), "respond-token-failures", _address())
-    except Exception:
-        log.warning("rate-limit storage unavailable for token lookups", exc_info=True)
+def _failures() -> FailureLimit:
+    return FailureLimit("respond-token-failures",
+                        current_app.config.get("SURVEY_TOKEN_FAILURE_LIMIT", DEFAULT_FAILURE_LIMIT))
 
 
 def _use_invitation_language(invitation: Invitation) -> None:
@@ -124,15 +101,15 @@ def resolve():
     """Find the invitation of the request's token into ``g.invitation``.
 
     Returns None when the link works, else the error response to send (404 unknown or revoked,
-    429 too many failures from this address). Called once per request (and again by the CSRF
-    error handler, which runs instead of the blueprint's before_request).
+    429 unknown or revoked once this address has had too many failures). Called once per request
+    (and again by the CSRF error handler, which runs instead of the blueprint's before_request).
     """
-    if _is_limited():
-        return render_template("respond/invalid.html", too_many=True), 429
     database.begin_reading()
     invitation = _find(g.get("respond_token") or "")
     if invitation is None or invitation.status == "revoked":
-        _count_failure()
+        # The failure is counted in storage of its own (never this request's transaction).
+        if not _failures().count(request.remote_addr or "unknown"):
+            return render_template("respond/invalid.html", too_many=True), 429
         log.info("personal link refused: %s", "revoked" if invitation is not None else "unknown")
         return render_template("respond/invalid.html", too_many=False), 404
     g.invitation = invitation
