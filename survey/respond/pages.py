@@ -99,15 +99,33 @@ def describe_rule(questionnaire: Questionnaire, rule: dict, lang: str) -> str:
     return _("«%(question)s» es %(value)s o menos", question=name, value=rule.get("lte"))
 
 
+def question_numbers(questionnaire: Questionnaire, answers: Mapping[str, Any]) -> dict[str, int]:
+    """The number of every question the official is asked under *answers*: 1, 2, 3… in questionnaire
+    order over the visible questions only, so a question hidden by show-if leaves no gap.
+
+    Pages, error summaries, notices and the review all use these numbers. On a page, a conditional
+    question still closed has none of its own: without JavaScript it is not shown (it is asked after
+    the save that opens it, and then numbered), and with JavaScript showif.js renumbers the page's
+    questions as they open and close, from the page's first number.
+    """
+    visible = questionnaires.visible_keys(questionnaire, answers)
+    shown = (question.key for question in questionnaire.questions if question.key in visible)
+    return {key: number for number, key in enumerate(shown, 1)}
+
+
 def page_questions(questionnaire: Questionnaire, section: Section, answers: Mapping[str, Any],
                    lang: str) -> list[PageQuestion]:
-    """The questions to render on *section*'s page, numbered in questionnaire order."""
+    """The questions to render on *section*'s page, numbered over the questions shown (see question_numbers)."""
     visible = questionnaires.visible_keys(questionnaire, answers)
+    numbers = question_numbers(questionnaire, answers)
     on_page = {question.key for question in section.questions}
     shown = []
+    following = _first_number(questionnaire, section, numbers)
     for question in section.questions:
         rule = question.show_if
-        number = questionnaire.position(question.key) + 1
+        # A closed question takes the number the next shown one has (showif.js renumbers when it opens).
+        number = numbers.get(question.key, following)
+        following = number + 1 if question.key in numbers else following
         if rule is not None and set(rule.question_keys()) & on_page:
             text = describe_rule(questionnaire, rule.to_document(), lang)
             shown.append(PageQuestion(question, ShownCondition(rule, text), number, question.key in visible))
@@ -116,9 +134,16 @@ def page_questions(questionnaire: Questionnaire, section: Section, answers: Mapp
     return shown
 
 
-def opened_notice(questionnaire: Questionnaire, keys: list[str]) -> str:
-    """What to tell an official whose answer opened follow-up questions on the same page."""
-    numbers = ", ".join(str(questionnaire.position(key) + 1) for key in keys)
+def _first_number(questionnaire: Questionnaire, section: Section, numbers: Mapping[str, int]) -> int:
+    """The number of the first question shown on *section*'s page: one after the earlier pages' questions."""
+    start = questionnaire.position(section.questions[0].key) if section.questions else 0
+    return 1 + sum(1 for key in numbers if questionnaire.position(key) < start)
+
+
+def opened_notice(questionnaire: Questionnaire, keys: list[str], answers: Mapping[str, Any]) -> str:
+    """What to tell an official whose answer (saved in *answers*) opened follow-up questions on the same page."""
+    shown = question_numbers(questionnaire, answers)
+    numbers = ", ".join(str(shown.get(key) or questionnaire.position(key) + 1) for key in keys)
     return ngettext("Según su respuesta, corresponde responder también la pregunta %(numbers)s.",
                     "Según su respuesta, corresponde responder también las preguntas %(numbers)s.",
                     len(keys), numbers=numbers)
@@ -195,8 +220,13 @@ class Messages:
     summary: list[tuple[str, str]] = field(default_factory=list)
 
 
-def messages(questionnaire: Questionnaire, errors: list[AnswerError], lang: str) -> Messages:
-    """Translate *errors* into messages next to each question and links in the error summary (in page order)."""
+def messages(questionnaire: Questionnaire, errors: list[AnswerError], lang: str,
+             numbers: Mapping[str, int] | None = None) -> Messages:
+    """Translate *errors* into messages next to each question and links in the error summary (in page order).
+
+    *numbers*: the question numbers the page shows (question_numbers); without them, questionnaire positions.
+    """
+    numbers = numbers or {}
     result = Messages()
     for error in sorted(errors, key=lambda item: questionnaire.position(item.key)):
         text = answer_messages.message(questionnaire, error, lang)
@@ -205,7 +235,7 @@ def messages(questionnaire: Questionnaire, errors: list[AnswerError], lang: str)
         question = questionnaire.question(error.key)
         anchor = f"q-{error.key}-block" if question.type in _FIELDSET_TYPES else f"q-{error.key}"
         result.by_key.setdefault(error.key, []).append(text)
-        number = questionnaire.position(error.key) + 1
+        number = numbers.get(error.key) or questionnaire.position(error.key) + 1
         result.summary.append((anchor, _("Pregunta %(number)s: %(message)s", number=number, message=text)))
     return result
 
@@ -267,6 +297,7 @@ def review(questionnaire: Questionnaire, answers: Mapping[str, Any], lang: str) 
     """Every visible question with its answer and messages; and the number of blocking errors."""
     check = questionnaires.check_answers(questionnaire, answers)
     visible = questionnaires.visible_keys(questionnaire, answers)
+    numbers = question_numbers(questionnaire, answers)
     by_key = check.errors_by_key()
     sections = []
     for section in questionnaire.sections:
@@ -276,7 +307,7 @@ def review(questionnaire: Questionnaire, answers: Mapping[str, Any], lang: str) 
                 continue
             problems = by_key.get(question.key, [])
             items.append(ReviewItem(
-                question, questionnaire.position(question.key) + 1,
+                question, numbers[question.key],
                 answer_lines(question, check.cleaned.get(question.key), lang),
                 [answer_messages.message(questionnaire, problem, lang) for problem in problems],
                 any(problem.code == "required" for problem in problems),

@@ -55,7 +55,7 @@ def _render_section(questionnaire, section, values, errors=(), *, notice=None, s
         questions=pages.page_questions(questionnaire, section, answers, lang),
         context=pages.showif_context(questionnaire, section, answers),
         values=values,
-        messages=pages.messages(questionnaire, list(errors), lang),
+        messages=pages.messages(questionnaire, list(errors), lang, pages.question_numbers(questionnaire, answers)),
         position=index + 1,
         total=len(keys),
         is_last=index == len(keys) - 1,
@@ -134,7 +134,7 @@ def section(key: str):
     if not result.ok:
         return _render_section(questionnaire, current, pages.typed_values(current, request.form), result.errors)
     if result.opened:
-        flash(pages.opened_notice(questionnaire, result.opened), "info")
+        flash(pages.opened_notice(questionnaire, result.opened, _answers()), "info")
         return redirect(url_for("respond.section", key=key, _anchor=f"q-{result.opened[0]}-block"), 303)
     if nav == "save":
         flash(_("Sus respuestas están guardadas. Puede seguir más tarde con el mismo enlace, desde cualquier "

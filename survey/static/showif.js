@@ -109,6 +109,19 @@
         visible.delete(key);
       }
     });
+    renumber(form);
+  }
+
+  /* Numbers the questions shown, without gaps, from the page's first number (the server numbers only
+   * the questions shown when the page was saved; see question_numbers in survey/respond/pages.py). */
+  function renumber(form) {
+    var next = parseInt(form.getAttribute('data-first-number'), 10);
+    if (isNaN(next)) { return; }
+    form.querySelectorAll('.question[data-key]').forEach(function (block) {
+      var target = block.closest('[data-showif-slot]') || block;
+      var label = block.querySelector('.q-num');
+      if (!target.hidden && label) { label.textContent = next + '.'; next += 1; }
+    });
   }
 
   function start() {

@@ -130,3 +130,39 @@ def test_the_results_page_fits_a_360_px_screen_and_the_site_has_an_icon(phone, l
     assert phone.request.get(f"{live_server}{icon.get_attribute('href')}").ok
     assert not [url for url in requested if url.endswith("/favicon.ico")]
     assert problems == []
+
+
+def _shown_numbers(page) -> list[str]:
+    return page.locator(".question:visible .q-num").all_inner_texts()
+
+
+@pytest.mark.parametrize("has_js", [True, False], ids=["js", "no-js"])
+def test_question_numbers_run_without_gaps_over_the_questions_shown(browser, live_server, live_db, has_js):
+    token = live_db(_invited)
+    context = browser.new_context(viewport=PHONE, locale="es-PE", java_script_enabled=has_js)
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    try:
+        page.goto(f"{live_server}/r/{token}/s/profile")
+        # "Otra institución" (shown only for "other") sits second: the questions after it used to say 3, 4…
+        assert _shown_numbers(page) == ["1.", "2.", "3.", "4.", "5."]
+        page.check('[name="institution"][value="other"]')
+        if has_js:
+            expect(page.locator("#q-institution_other")).to_be_visible()
+        else:
+            with page.expect_navigation():
+                page.get_by_role("button", name="Guardar y continuar").click()
+            assert "/s/profile" in page.url
+        assert _shown_numbers(page) == ["1.", "2.", "3.", "4.", "5.", "6."]
+        assert page.locator("#q-institution_other-block .q-num").inner_text() == "2."
+        page.check('[name="institution"][value="mininter"]')
+        if not has_js:
+            with page.expect_navigation():
+                page.get_by_role("button", name="Guardar y continuar").click()
+            page.goto(f"{live_server}/r/{token}/s/profile")
+        assert _shown_numbers(page) == ["1.", "2.", "3.", "4.", "5."]
+        # The next page goes on from the last number shown before it.
+        page.goto(f"{live_server}/r/{token}/s/governance")
+        assert _shown_numbers(page)[:3] == ["6.", "7.", "8."]
+    finally:
+        context.close()
