@@ -15,12 +15,15 @@ import sys
 import time
 import urllib.error
 import urllib.request
+import zipfile
 from http.cookiejar import CookieJar
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
+from questionnaires.safe_input import InputLimitError, check_json, load_yaml
+from questionnaires.safe_xlsx import check_xlsx
 from survey.extensions import db
 from survey.models import Invitation, Questionnaire
 from tests import hostile_files as bombs
@@ -96,6 +99,87 @@ class PeakMemory:
     def growth_mb(self) -> int:
         """Peak RSS since the start, minus the RSS at the start (MB)."""
         return _status(self.pid)["VmHWM"] - self.start
+
+
+# --- the limits one by one, without the app -------------------------------------------------------
+
+
+def test_openpyxl_parses_with_defusedxml():
+    import openpyxl
+
+    assert openpyxl.DEFUSEDXML is True     # a second line of defence behind the DOCTYPE refusal
+
+
+def _refusal(data: bytes, **limits) -> InputLimitError:
+    with pytest.raises(InputLimitError) as caught:
+        check_xlsx(data, **limits)
+    return caught.value
+
+
+def _officials_with(tmp_path: Path, rows: bytes) -> bytes:
+    path = bombs.workbook_with(tmp_path / "f.xlsx", bombs.officials_workbook(),
+                               {bombs.SHEET: bombs.Deflated.of(bombs.sheet_xml(rows))})
+    return path.read_bytes()
+
+
+def test_data_right_of_the_column_limit_is_refused_with_its_cell(tmp_path):
+    refusal = _refusal(_officials_with(tmp_path, b'<row r="3"><c r="CW3"><v>1</v></c></row>'))
+    assert (refusal.code, refusal.where) == ("columns", {"sheet": "Sheet", "row": 3, "column": "CW"})
+
+
+def test_a_cell_longer_than_excel_allows_is_refused_with_its_cell(tmp_path):
+    text = b"x" * 32_768
+    refusal = _refusal(_officials_with(tmp_path, b'<row r="2"><c r="B2" t="inlineStr"><is><t>%s</t></is></c></row>'
+                                       % text))
+    assert (refusal.code, refusal.where) == ("cell_length", {"sheet": "Sheet", "row": 2, "column": "B"})
+
+
+def test_rows_out_of_order_are_refused(tmp_path):
+    refusal = _refusal(_officials_with(tmp_path, b'<row r="2"><c r="A2"><v>1</v></c></row><row r="2"/>'))
+    assert (refusal.code, refusal.where) == ("row_order", {"sheet": "Sheet", "row": 2})
+
+
+def test_an_archive_with_too_many_members_is_refused_before_any_is_read(tmp_path):
+    members = {f"media/{n}.bin": bombs.Deflated.of(b"") for n in range(301)}
+    assert _refusal(bombs.write_zip(tmp_path / "z.xlsx", members).read_bytes()).code == "zip_members"
+
+
+def test_a_member_lying_about_its_size_is_not_unpacked_past_it(tmp_path):
+    data = bombs.lying_sizes(tmp_path / "l.xlsx", bombs.officials_workbook()).read_bytes()
+    with pytest.raises(zipfile.BadZipFile):
+        check_xlsx(data)
+
+
+def test_a_yaml_alias_inside_its_own_anchor_is_refused():
+    with pytest.raises(InputLimitError) as caught:
+        load_yaml("a: &a [1, *a]\n")
+    assert caught.value.code == "yaml_recursive_alias"
+
+
+def test_yaml_aliases_within_the_limit_still_work():
+    assert load_yaml("base: &b {x: 1}\ncopy: *b\n") == {"base": {"x": 1}, "copy": {"x": 1}}
+
+
+def test_json_with_more_values_than_the_limit_is_refused_before_parsing():
+    with pytest.raises(InputLimitError) as caught:
+        check_json("[" + "0," * 100_000 + "0]")
+    assert caught.value.code == "values"
+
+
+def test_a_list_kept_for_confirmation_is_never_left_half_written(app):
+    from survey.rounds import pending
+    from survey.services.official_list import OfficialRow
+
+    with app.test_request_context():
+        folder = Path(app.instance_path, "pending-imports")
+        folder.mkdir(exist_ok=True)
+        abandoned = folder / "abandoned.part"          # a worker killed while writing, two hours ago
+        abandoned.write_text('{"rows": [')
+        os.utime(abandoned, (time.time() - 7200, time.time() - 7200))
+        with pytest.raises(TypeError):                 # json.dump fails halfway through the rows
+            pending.store(1, 1, "lista.csv", [OfficialRow(2, "Ana", "ana@x.pe", "pnp", "cusco"),
+                                              OfficialRow(3, object(), "b@x.pe", "pnp", "cusco")])
+        assert list(folder.iterdir()) == []
 
 
 # --- the command line -------------------------------------------------------------------------------
