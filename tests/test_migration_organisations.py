@@ -50,6 +50,11 @@ def _seed(connection) -> None:
             "FROM rounds r, institutions t, regions g WHERE t.code = :institution AND g.key = :region"),
             {"name": f"P{number}", "email": f"p{number}@gob.pe", "hash": f"h{number}",
              "institution": institution, "region": region})
+    # A response per invitation: a migration that copies the invitations table must not cascade-delete them.
+    connection.execute(text(
+        "INSERT INTO responses (invitation_id, round_id, version_id, answers, current_section, started_at, "
+        "updated_at, revision, scores) SELECT i.id, i.round_id, r.version_id, '{\"a\": 1}', '', CURRENT_TIMESTAMP, "
+        "CURRENT_TIMESTAMP, 0, '{}' FROM invitations i JOIN rounds r ON r.id = i.round_id"))
 
 
 def test_invitations_become_invitations_for_organisations_of_their_type_and_region(old_app):
@@ -65,7 +70,9 @@ def test_invitations_become_invitations_for_organisations_of_their_type_and_regi
                 "JOIN organisation_regions x ON x.organisation_id = o.id JOIN regions g ON g.id = x.region_id "
                 "ORDER BY i.email")).all()
             organisations = connection.execute(text("SELECT count(*) FROM organisations")).scalar_one()
+            responses = connection.execute(text("SELECT count(*) FROM responses")).scalar_one()
     assert organisations == 2
+    assert responses == 3  # SQLite's batch copies ran with foreign keys off: no ON DELETE CASCADE fired
     assert [(email, kind, sector, code, region) for email, _, kind, sector, code, region in rows] == [
         ("p0@gob.pe", "state_national", "state", "mpfn", "cusco"),
         ("p1@gob.pe", "state_national", "state", "mpfn", "cusco"),

@@ -3,11 +3,15 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, PasswordField, SelectField, StringField, SubmitField
+from sqlalchemy import select
+from wtforms import DateField, PasswordField, SelectField, SelectMultipleField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import EqualTo, InputRequired, Length, Optional, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from survey.auth.forms import MAX_PASSWORD, strong_password
+from survey.extensions import db
+from survey.models import Region, Round
 from survey.models.users import ROLES
 from survey.services import users
 
@@ -15,8 +19,18 @@ ROLE_LABELS = {
     "admin": _l("Administración: gestiona usuarios y ve todo"),
     "editor": _l("Edición: arma y publica cuestionarios, conduce rondas"),
     "analyst": _l("Análisis: lee resultados y descarga libros"),
+    "coordinator": _l("Coordinación regional: invitaciones, avance y correos de sus regiones"),
+    "observer": _l("Observación: resultados agregados de las rondas compartidas, sin datos personales"),
 }
-ROLE_NAMES = {"admin": _l("Administración"), "editor": _l("Edición"), "analyst": _l("Análisis")}
+ROLE_NAMES = {"admin": _l("Administración"), "editor": _l("Edición"), "analyst": _l("Análisis"),
+              "coordinator": _l("Coordinación regional"), "observer": _l("Observación")}
+
+
+class _Checkboxes(SelectMultipleField):
+    """Several choices as checkboxes (usable without JavaScript)."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
 
 
 def valid_email(_form, field) -> None:
@@ -55,10 +69,19 @@ class CreateUserForm(FlaskForm):
 
 
 class RoleForm(FlaskForm):
-    """Change the role of an account."""
+    """Change the role of an account, and what it covers: a coordinator's regions, an observer's rounds."""
 
     role = _role_field()
+    regions = _Checkboxes(_l("Regiones que coordina"), coerce=int)
+    rounds = _Checkboxes(_l("Rondas compartidas"), coerce=int)
     submit = SubmitField(_l("Cambiar rol"))
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.regions.choices = [SelectChoice(region.id, f"{region.name_es} ({region.ubigeo})")
+                                for region in db.session.scalars(select(Region).order_by(Region.ubigeo))]
+        self.rounds.choices = [SelectChoice(round_.id, round_.title)
+                               for round_ in db.session.scalars(select(Round).order_by(Round.id.desc()))]
 
 
 class PasswordForm(FlaskForm):

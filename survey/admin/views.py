@@ -6,13 +6,14 @@ from datetime import datetime, time, timedelta
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
 from survey.admin.forms import ROLE_NAMES, AuditFilterForm, ConfirmForm, CreateUserForm, PasswordForm, RoleForm
 from survey.auth import roles_required
 from survey.extensions import db
 from survey.filters import LIMA
-from survey.models import User
+from survey.models import Region, Round, User
 from survey.services import audit, users
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -32,7 +33,8 @@ def _user_page(user: User, *, role_form=None, password_form=None, status: int = 
     return render_template(
         "admin/user.html",
         user=user,
-        role_form=role_form or RoleForm(role=user.role),
+        role_form=role_form or RoleForm(role=user.role, regions=[r.id for r in user.regions],
+                                        rounds=[r.id for r in user.shared_rounds]),
         password_form=password_form or PasswordForm(),
         confirm_form=ConfirmForm(),
         events=list(events),
@@ -82,15 +84,22 @@ def change_role(user_id: int):
     if not form.validate():
         return _user_page(user, role_form=form, status=400)
     old = user.role
-    if form.role.data == old:
-        flash(_("El rol no cambió."), "info")
-        return redirect(url_for("admin.user", user_id=user.id))
+    old_scope = ([r.ubigeo for r in user.regions], [r.id for r in user.shared_rounds])
+    regions = list(db.session.scalars(select(Region).where(Region.id.in_(form.regions.data or []))))
+    rounds = list(db.session.scalars(select(Round).where(Round.id.in_(form.rounds.data or []))))
     try:
-        users.change_role(user, form.role.data, by=current_user)
+        users.check_scope(form.role.data, regions)
+        if form.role.data != old:
+            users.change_role(user, form.role.data, by=current_user)
+        users.set_scope(user, regions, rounds)
     except users.UserError as exc:
         form.role.errors.append(str(exc))
         return _user_page(user, role_form=form, status=400)
-    audit.record("user.role", user, old=old, new=user.role)
+    new_scope = ([r.ubigeo for r in user.regions], [r.id for r in user.shared_rounds])
+    if form.role.data == old and new_scope == old_scope:
+        flash(_("El rol no cambió."), "info")
+        return redirect(url_for("admin.user", user_id=user.id))
+    audit.record("user.role", user, old=old, new=user.role, regions=new_scope[0] or None, rounds=new_scope[1] or None)
     db.session.commit()
     flash(_("Rol de %(email)s cambiado.", email=user.email), "success")
     return redirect(url_for("admin.user", user_id=user.id))

@@ -4,20 +4,39 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import CheckConstraint, Column, ForeignKey, String, Table
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from survey.extensions import db
 from survey.models._types import UTCDateTime, utcnow
 
-ROLES = ("admin", "editor", "analyst")
+ROLES = ("admin", "editor", "analyst", "coordinator", "observer")
+#: roles that see every region; a coordinator sees the regions given, an observer shared results only
+NATIONAL_ROLES = ("admin", "editor", "analyst")
+
+#: the regions a regional coordinator works on
+user_regions = Table(
+    "user_regions",
+    db.metadata,
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("region_id", ForeignKey("regions.id", ondelete="RESTRICT"), primary_key=True),
+)
+#: the rounds whose aggregated results are shared with an observer (e.g. the Ombudsman's Office)
+round_shares = Table(
+    "round_shares",
+    db.metadata,
+    Column("round_id", ForeignKey("rounds.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+)
 
 
 class User(UserMixin, db.Model):
-    """A member of staff: admin, editor or analyst."""
+    """A member of staff (admin, editor, analyst), a regional coordinator, or an observer from a partner."""
 
     __tablename__ = "users"
-    __table_args__ = (CheckConstraint("role IN ('admin', 'editor', 'analyst')", name="role"),)
+    __table_args__ = (
+        CheckConstraint("role IN ('admin', 'editor', 'analyst', 'coordinator', 'observer')", name="role"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
@@ -32,6 +51,9 @@ class User(UserMixin, db.Model):
     language: Mapped[str] = mapped_column(String(5), default="es")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    regions: Mapped[list["Region"]] = relationship(secondary=user_regions, order_by="Region.ubigeo")  # noqa: F821
+    shared_rounds: Mapped[list["Round"]] = relationship(secondary=round_shares, order_by="Round.id")  # noqa: F821
 
     @property
     def is_active(self) -> bool:  # Flask-Login's name

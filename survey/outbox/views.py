@@ -17,30 +17,35 @@ from flask import (
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
+from survey import scopes
 from survey.auth import roles_required
 from survey.extensions import db
-from survey.models import OutboxMessage, Round
+from survey.models import Invitation, OutboxMessage, Round
 from survey.models.outbox import MESSAGE_STATES
 from survey.services import mailer, outbox_staff
 
 bp = Blueprint("outbox", __name__, url_prefix="/outbox")
 
 PAGE_SIZE = 100
+#: editors see every message; a coordinator those of invitations in their regions (survey.scopes)
+READERS = ("editor", "coordinator")
 
 
 def _message(message_id: int) -> OutboxMessage:
     message = db.session.get(OutboxMessage, message_id)
     if message is None or message.invitation is None:
         abort(404)
+    scopes.check_invitation(message.invitation)
     return message
 
 
 @bp.get("/")
-@roles_required("editor")
+@roles_required(*READERS)
 def index():
     """Rounds with their message counts per state; with ?round=, that round's messages."""
     rounds = list(db.session.scalars(select(Round).order_by(Round.opens_at.desc(), Round.id.desc())))
-    counts = outbox_staff.counts_by_round([r.id for r in rounds])
+    in_scope = None if scopes.current_scope().is_national else scopes.invitations_in_scope()
+    counts = outbox_staff.counts_by_round([r.id for r in rounds], where=in_scope)
     selected = request.args.get("round", type=int)
     status = request.args.get("status") if request.args.get("status") in MESSAGE_STATES else None
     page = max(request.args.get("page", 1, type=int), 1)
@@ -50,6 +55,8 @@ def index():
         abort(404)
     if round_ is not None:
         query = select(OutboxMessage).where(OutboxMessage.round_id == round_.id)
+        if in_scope is not None:
+            query = query.join(Invitation, Invitation.id == OutboxMessage.invitation_id).where(in_scope)
         if status:
             query = query.where(OutboxMessage.status == status)
         total = db.session.scalar(select(func.count()).select_from(query.subquery()))
@@ -64,7 +71,7 @@ def index():
 
 
 @bp.get("/<int:message_id>")
-@roles_required("editor")
+@roles_required(*READERS)
 def message(message_id: int):
     """One message: its state and history, and its text as the recipient gets it.
 
@@ -83,7 +90,7 @@ def message(message_id: int):
 
 
 @bp.post("/<int:message_id>/retry")
-@roles_required("editor")
+@roles_required(*READERS)
 def retry(message_id: int):
     """Send a failed message again, once."""
     item = _message(message_id)

@@ -3,14 +3,18 @@ from __future__ import annotations
 
 from flask import Blueprint, abort
 
+from survey import scopes
 from survey.models import Invitation, Round
 from survey.services import invitations as invitation_service
 from survey.services import rounds as round_service
 
 bp = Blueprint("rounds", __name__, url_prefix="/rounds")
 
-#: roles that may read rounds; managing them takes "editor" (admins always pass)
-READERS = ("editor", "analyst")
+#: roles that may read rounds; managing them takes "editor" (admins always pass); a coordinator reads
+#: them and manages the invitations of their regions (survey.scopes)
+READERS = ("editor", "analyst", "coordinator")
+#: roles that add, revoke and reissue invitations (within their scope)
+INVITERS = ("editor", "coordinator")
 
 
 def get_round(round_id: int) -> Round:
@@ -18,7 +22,7 @@ def get_round(round_id: int) -> Round:
     round_ = round_service.get(round_id)
     if round_ is None:
         abort(404)
-    return round_
+    return scopes.check_round(round_)
 
 
 def get_invitation(round_: Round, invitation_id: int) -> Invitation:
@@ -26,7 +30,7 @@ def get_invitation(round_: Round, invitation_id: int) -> Invitation:
     invitation = invitation_service.get(round_, invitation_id)
     if invitation is None:
         abort(404)
-    return invitation
+    return scopes.check_invitation(invitation)
 
 
 def show_error(form, exc) -> None:

@@ -10,19 +10,20 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from wtforms import SelectChoice
 
+from survey import scopes
 from survey.auth import roles_required
 from survey.extensions import db
 from survey.i18n import current_language
 from survey.models import Institution, Region, Round
 from survey.rounds import pending
-from survey.rounds.blueprint import bp, get_invitation, get_round
+from survey.rounds.blueprint import INVITERS, bp, get_invitation, get_round
 from survey.rounds.forms import InvitationForm, UploadForm
 from survey.services import invitations as invitation_service
 from survey.services import official_list
 
 
 @bp.route("/<int:round_id>/invitations/upload", methods=["GET", "POST"])
-@roles_required("editor")
+@roles_required(*INVITERS)
 def upload(round_id: int):
     """First step of an import: read the file and keep its rows for the report."""
     round_ = get_round(round_id)
@@ -52,17 +53,17 @@ def _pending(round_: Round, key: str) -> tuple[str, list]:
 
 
 @bp.get("/<int:round_id>/invitations/import/<key>")
-@roles_required("editor")
+@roles_required(*INVITERS)
 def review_import(round_id: int, key: str):
     """Second step: the report of accepted and rejected rows, and the confirmation."""
     round_ = get_round(round_id)
     filename, rows = _pending(round_, key)
-    report = invitation_service.check_rows(round_, rows)
+    report = invitation_service.check_rows(round_, rows, scopes.current_scope().region_ids)
     return render_template("rounds/report.html", round=round_, report=report, filename=filename, key=key)
 
 
 @bp.post("/<int:round_id>/invitations/import/<key>")
-@roles_required("editor")
+@roles_required(*INVITERS)
 def confirm_import(round_id: int, key: str):
     """Last step: check the rows again against the round as it is now, then save them all."""
     round_ = get_round(round_id)
@@ -72,7 +73,7 @@ def confirm_import(round_id: int, key: str):
         flash(_("Esta lista ya se guardó o caducó; revise los invitados abajo."), "error")
         return redirect(url_for("rounds.show", round_id=round_.id))
     filename, rows = found
-    report = invitation_service.check_rows(round_, rows)
+    report = invitation_service.check_rows(round_, rows, scopes.current_scope().region_ids)
     skip_invalid = request.form.get("skip_invalid") == "1"
     try:
         created = invitation_service.save(round_, report, skip_invalid=skip_invalid, source=filename)
@@ -82,7 +83,7 @@ def confirm_import(round_id: int, key: str):
         message = str(exc) if isinstance(exc, invitation_service.InvitationError) else _(
             "Otra persona invitó a alguno de estos correos mientras tanto: revise el informe.")
         flash(message, "error")
-        report = invitation_service.check_rows(round_, rows)
+        report = invitation_service.check_rows(round_, rows, scopes.current_scope().region_ids)
         return render_template("rounds/report.html", round=round_, report=report, filename=filename, key=key), 409
     pending.discard(key)
     flash(ngettext("%(num)d persona invitada.", "%(num)d personas invitadas.", len(created)), "success")
@@ -92,14 +93,18 @@ def confirm_import(round_id: int, key: str):
 def _reference_choices(form: InvitationForm) -> None:
     lang = current_language()
     institutions = db.session.scalars(select(Institution).order_by(Institution.acronym)).all()
-    regions = db.session.scalars(select(Region).order_by(Region.name_es)).all()
+    scope = scopes.current_scope()
+    statement = select(Region).order_by(Region.name_es)
+    if not scope.is_national:  # a coordinator invites people of their regions only
+        statement = statement.where(Region.id.in_(sorted(scope.region_ids)))
+    regions = db.session.scalars(statement).all()
     blank = SelectChoice("", _("— Elija —"))
     form.institution.choices = [blank] + [SelectChoice(i.code, f"{i.acronym} — {i.name(lang)}") for i in institutions]
     form.region.choices = [blank] + [SelectChoice(r.key, r.name(lang)) for r in regions]
 
 
 @bp.route("/<int:round_id>/invitations/new", methods=["GET", "POST"])
-@roles_required("editor")
+@roles_required(*INVITERS)
 def add_invitation(round_id: int):
     """Invite one official by hand."""
     round_ = get_round(round_id)
@@ -108,7 +113,8 @@ def add_invitation(round_id: int):
     if form.validate_on_submit():
         try:
             invitation_service.add(round_, form.name.data, form.email.data, form.institution.data,
-                                   form.region.data, form.position.data or "", form.language.data)
+                                   form.region.data, form.position.data or "", form.language.data,
+                                   regions=scopes.current_scope().region_ids)
             db.session.commit()
         except invitation_service.InvitationError as exc:
             db.session.rollback()
@@ -143,14 +149,14 @@ def _invitation_action(round_id: int, invitation_id: int, action, done: str):
 
 
 @bp.post("/<int:round_id>/invitations/<int:invitation_id>/revoke")
-@roles_required("editor")
+@roles_required(*INVITERS)
 def revoke(round_id: int, invitation_id: int):
     """Revoke an invitation: its link stops working."""
     return _invitation_action(round_id, invitation_id, invitation_service.revoke, _("Invitación revocada."))
 
 
 @bp.post("/<int:round_id>/invitations/<int:invitation_id>/reissue")
-@roles_required("editor")
+@roles_required(*INVITERS)
 def reissue(round_id: int, invitation_id: int):
     """Issue a new link: the old one stops working; the new one goes by e-mail."""
     return _invitation_action(round_id, invitation_id, invitation_service.reissue,

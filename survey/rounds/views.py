@@ -7,6 +7,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from wtforms import SelectChoice
 
+from survey import scopes
 from survey.auth import roles_required
 from survey.extensions import db
 from survey.i18n import current_language
@@ -29,10 +30,11 @@ def index():
     """List every round with its invitation count."""
     counts = dict(db.session.execute(
         select(Invitation.round_id, func.count(Invitation.id))
-        .where(Invitation.revoked_at.is_(None))
+        .where(Invitation.revoked_at.is_(None), scopes.invitations_in_scope())
         .group_by(Invitation.round_id)
     ).all())
-    return render_template("rounds/index.html", rounds=round_service.list_all(), counts=counts)
+    rounds = [round_ for round_ in round_service.list_all() if scopes.current_scope().allows_round(round_.id)]
+    return render_template("rounds/index.html", rounds=rounds, counts=counts)
 
 
 def _version_choices(form: RoundForm) -> None:
@@ -55,6 +57,7 @@ def _round_fields(form: RoundForm) -> dict:
         "estimated_minutes": form.estimated_minutes.data,
         "allow_edit_after_submit": form.allow_edit_after_submit.data,
         "reminder_policy": form.reminder_policy(),
+        "retention_days": form.retention_days.data,
     }
 
 
@@ -115,11 +118,13 @@ def show(round_id: int):
     """A round, its actions, and a page of its invitations."""
     round_ = get_round(round_id)
     page = max(request.args.get("page", 1, type=int), 1)
-    total = db.session.scalar(select(func.count(Invitation.id)).where(Invitation.round_id == round_.id))
+    in_scope = scopes.invitations_in_scope()
+    total = db.session.scalar(select(func.count(Invitation.id)).where(Invitation.round_id == round_.id, in_scope))
     return render_template(
         "rounds/show.html",
         round=round_,
-        invitations=invitation_service.list_for(round_, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE),
+        invitations=invitation_service.list_for(round_, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE,
+                                                where=in_scope),
         page=page,
         pages=max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1),
         total=total,
@@ -181,4 +186,5 @@ def progress(round_id: int):
     """Invitations by status, overall, per region and per institution."""
     round_ = get_round(round_id)
     return render_template("rounds/progress.html", round=round_,
-                           progress=progress_service.progress(round_, current_language()))
+                           progress=progress_service.progress(round_, current_language(),
+                                                              where=scopes.invitations_in_scope()))

@@ -5,6 +5,7 @@ reason, and :func:`save` refuses a report with rejected rows unless told to skip
 """
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -128,7 +129,8 @@ class _Matcher:
         return self.regions[value]
 
 
-def _check_row(row: OfficialRow, seen: dict[str, int], existing: set[str], matcher: _Matcher) -> CheckedRow | Rejection:
+def _check_row(row: OfficialRow, seen: dict[str, int], existing: set[str], matcher: _Matcher,
+               regions: Collection[int] | None = None) -> CheckedRow | Rejection:
     reasons: list[Reason] = []
     if not row.name:
         reasons.append(Reason("name_missing", _l("Falta el nombre."), "name"))
@@ -164,6 +166,9 @@ def _check_row(row: OfficialRow, seen: dict[str, int], existing: set[str], match
         reasons.append(Reason("region_missing", _l("Falta la región."), "region"))
     elif region is None:
         reasons.append(Reason("region_unknown", _l("Región desconocida: «%(value)s».", value=row.region), "region"))
+    elif regions is not None and region.id not in regions:
+        reasons.append(Reason("region_out_of_scope", _l("La región «%(value)s» no está entre las que usted coordina.",
+                                                        value=region.name_es), "region"))
     language = (row.language or "es").strip().lower()
     if language not in LANGUAGES:
         reasons.append(Reason("language_invalid",
@@ -174,14 +179,17 @@ def _check_row(row: OfficialRow, seen: dict[str, int], existing: set[str], match
     return CheckedRow(row, email, institution, region, language)
 
 
-def check_rows(round_: Round, rows: list[OfficialRow]) -> Report:
-    """Check every row against the reference data, the file itself and the round."""
+def check_rows(round_: Round, rows: list[OfficialRow], regions: Collection[int] | None = None) -> Report:
+    """Check every row against the reference data, the file itself and the round.
+
+    *regions* (a coordinator's) rejects rows of any other region; None allows every region.
+    """
     report = Report()
     seen: dict[str, int] = {}
     existing = _round_emails(round_)
     matcher = _Matcher()
     for row in rows:
-        result = _check_row(row, seen, existing, matcher)
+        result = _check_row(row, seen, existing, matcher, regions)
         (report.accepted if isinstance(result, CheckedRow) else report.rejected).append(result)
     return report
 
@@ -232,7 +240,7 @@ def save(round_: Round, report: Report, *, skip_invalid: bool = False, source: s
 
 
 def add(round_: Round, name: str, email: str, institution: str | Institution, region: str | Region,
-        position: str = "", language: str = "es") -> Invitation:
+        position: str = "", language: str = "es", regions: Collection[int] | None = None) -> Invitation:
     """Invite one official by hand, with the same checks as a list."""
     _refuse_closed(round_)
     row = OfficialRow(
@@ -244,7 +252,7 @@ def add(round_: Round, name: str, email: str, institution: str | Institution, re
         position=" ".join((position or "").split()),
         language=language or "es",
     )
-    report = check_rows(round_, [row])
+    report = check_rows(round_, [row], regions)
     if report.rejected:
         raise InvitationError(report.rejected[0].reasons)
     (invitation,) = _create(round_, report.accepted)
@@ -296,11 +304,12 @@ def reissue(invitation: Invitation) -> Invitation:
     return invitation
 
 
-def list_for(round_: Round, *, offset: int = 0, limit: int = 200) -> list[Invitation]:
-    """A page of the round's invitations, in order of creation."""
-    return list(db.session.scalars(
-        select(Invitation).where(Invitation.round_id == round_.id).order_by(Invitation.id).offset(offset).limit(limit)
-    ))
+def list_for(round_: Round, *, offset: int = 0, limit: int = 200, where=None) -> list[Invitation]:
+    """A page of the round's invitations, in order of creation (*where* limits them, e.g. to a scope)."""
+    statement = select(Invitation).where(Invitation.round_id == round_.id)
+    if where is not None:
+        statement = statement.where(where)
+    return list(db.session.scalars(statement.order_by(Invitation.id).offset(offset).limit(limit)))
 
 
 def get(round_: Round, invitation_id: int) -> Invitation | None:

@@ -1,14 +1,18 @@
 """What staff do with the outbox: counts per round, and the single retry by hand of a failed message."""
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from sqlalchemy import func, select, update
 
 from survey.extensions import db
-from survey.models import AuditEvent, OutboxMessage
+from survey.models import AuditEvent, Invitation, OutboxMessage
 from survey.services import audit
 from survey.services.outbox import _join_batch
+
+#: an e-mail address inside an SMTP error ("550 5.1.1 <ana@x.gob.pe>: unknown user")
+_ADDRESS = re.compile(r"[^\s<>@,;:\"'()\[\]]+@[^\s<>@,;:\"'()\[\]]+")
 
 
 def has_been_retried(message: OutboxMessage) -> bool:
@@ -42,20 +46,25 @@ def retry_by_hand(message: OutboxMessage) -> bool:
     )
     if result.rowcount != 1:
         return False
-    audit.record("outbox.retry", message, kind=message.kind, previous_error=message.last_error[:200] or None)
+    # The audit log can never be erased, so the person's address is named by the invitation id.
+    previous_error = _ADDRESS.sub(f"invitation:{message.invitation_id}", message.last_error)[:200]
+    audit.record("outbox.retry", message, kind=message.kind, previous_error=previous_error or None)
     db.session.refresh(message)
     _join_batch(message.id)
     return True
 
 
-def counts_by_round(round_ids: Sequence[int]) -> dict[int, dict[str, int]]:
-    """Number of messages per state for each round: {round_id: {status: n}}."""
+def counts_by_round(round_ids: Sequence[int], where=None) -> dict[int, dict[str, int]]:
+    """Number of messages per state for each round: {round_id: {status: n}}.
+
+    *where* is a clause on Invitation limiting the messages counted (a coordinator's regions).
+    """
     result: dict[int, dict[str, int]] = {rid: {} for rid in round_ids}
-    rows = db.session.execute(
-        select(OutboxMessage.round_id, OutboxMessage.status, func.count(OutboxMessage.id))
-        .where(OutboxMessage.round_id.in_(list(round_ids)))
-        .group_by(OutboxMessage.round_id, OutboxMessage.status)
-    )
+    statement = (select(OutboxMessage.round_id, OutboxMessage.status, func.count(OutboxMessage.id))
+                 .where(OutboxMessage.round_id.in_(list(round_ids))))
+    if where is not None:
+        statement = statement.join(Invitation, Invitation.id == OutboxMessage.invitation_id).where(where)
+    rows = db.session.execute(statement.group_by(OutboxMessage.round_id, OutboxMessage.status))
     for round_id, status, count in rows:
         result[round_id][status] = count
     return result

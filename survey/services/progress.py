@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select, true
 
 from survey.extensions import db
 from survey.models import Institution, Invitation, Region, Round
@@ -55,12 +55,12 @@ class Progress:
     institutions: list[Counts]
 
 
-def _grouped(round_: Round, model, key_column, label_column) -> list[Counts]:
+def _grouped(round_: Round, model, key_column, label_column, where: ColumnElement[bool]) -> list[Counts]:
     rows = db.session.execute(
         select(key_column, label_column, Invitation.status, func.count(Invitation.id))
         .select_from(Invitation)
         .outerjoin(model)
-        .where(Invitation.round_id == round_.id)
+        .where(Invitation.round_id == round_.id, where)
         .group_by(key_column, label_column, Invitation.status)
     ).all()
     groups: dict[str, Counts] = {}
@@ -70,12 +70,16 @@ def _grouped(round_: Round, model, key_column, label_column) -> list[Counts]:
     return sorted(groups.values(), key=lambda c: (-c.invited, c.label))
 
 
-def progress(round_: Round, lang: str = "es") -> Progress:
-    """Count the invitations of *round_* by status, overall, per region and per institution."""
+def progress(round_: Round, lang: str = "es", where: ColumnElement[bool] | None = None) -> Progress:
+    """Count the invitations of *round_* by status, overall, per region and per institution.
+
+    *where* limits the invitations counted (a coordinator's regions: see survey.scopes).
+    """
+    where = true() if where is None else where
     overall = Counts(label="")
     for status, count in db.session.execute(
         select(Invitation.status, func.count(Invitation.id))
-        .where(Invitation.round_id == round_.id)
+        .where(Invitation.round_id == round_.id, where)
         .group_by(Invitation.status)
     ):
         overall.by_status[status] = count
@@ -83,6 +87,6 @@ def progress(round_: Round, lang: str = "es") -> Progress:
     institution_name = Institution.name_en if lang == "en" else Institution.name_es
     return Progress(
         overall=overall,
-        regions=_grouped(round_, Region, Region.key, region_name),
-        institutions=_grouped(round_, Institution, Institution.code, institution_name),
+        regions=_grouped(round_, Region, Region.key, region_name, where),
+        institutions=_grouped(round_, Institution, Institution.code, institution_name, where),
     )

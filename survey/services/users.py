@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from survey.auth.passwords import MIN_LENGTH, hash_password, needs_rehash, password_problem, verify_password
 from survey.extensions import db
-from survey.models import User
+from survey.models import Region, Round, User
 from survey.models._types import utcnow
 from survey.models.users import ROLES
 
@@ -112,6 +112,25 @@ def change_role(user: User, role: str, *, by: User) -> None:
         raise UserError(_l("No puede quitarse a sí mismo el rol de administrador."))
     user.role = role
     revoke_sessions(user)
+
+
+def check_scope(role: str, regions: list[Region]) -> None:
+    """Refuse a coordinator without regions (checked before anything changes)."""
+    if role == "coordinator" and not regions:
+        raise UserError(_l("Elija al menos una región para la coordinación regional."))
+
+
+def set_scope(user: User, regions: list[Region], rounds: list[Round]) -> None:
+    """What the role covers: a coordinator's regions (at least one), an observer's shared rounds.
+
+    Other roles cover everything and keep no list. Sessions end when it changes, like a role change.
+    """
+    check_scope(user.role, regions)
+    new_regions = sorted(regions, key=lambda region: region.ubigeo) if user.role == "coordinator" else []
+    new_rounds = sorted(rounds, key=lambda round_: round_.id) if user.role == "observer" else []
+    if new_regions != list(user.regions) or new_rounds != list(user.shared_rounds):
+        user.regions, user.shared_rounds = new_regions, new_rounds
+        revoke_sessions(user)
 
 
 def deactivate(user: User, *, by: User) -> None:
