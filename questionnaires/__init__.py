@@ -18,15 +18,24 @@ from .forms import parse_form
 from .frameworks import BUILTIN_FRAMEWORKS, Axis, Framework
 from .loader import load
 from .problems import DefinitionError, Problem
-from .schema import QUESTION_TYPES, Option, Question, Questionnaire, Score, Section
-from .scoring import QuestionScore, overall, score, score_details
+from .schema import (
+    AUDIENCES,
+    QUESTION_TYPES,
+    Option,
+    Question,
+    Questionnaire,
+    Score,
+    Section,
+)
+from .scoring import QuestionScore, overall, score, score_details, scored_axes
 from .translation_gaps import TranslationGap, translation_gaps
 
 __all__ = [
-    'BUILTIN_FRAMEWORKS', 'QUESTION_TYPES', 'AnswerCheck', 'AnswerError', 'Axis', 'Condition', 'DefinitionError',
-    'Framework', 'Option', 'Problem', 'Question', 'QuestionScore', 'Questionnaire', 'Score', 'Section', 'Text',
-    'VersionDiff', 'check_answers', 'diff', 'dump_document', 'load', 'overall', 'parse_form', 'read_document',
-    'reference_definition_path', 'score', 'score_details', 'visible_keys', 'TranslationGap', 'translation_gaps',
+    'AUDIENCES', 'BUILTIN_FRAMEWORKS', 'QUESTION_TYPES', 'AnswerCheck', 'AnswerError', 'Axis', 'Condition',
+    'DefinitionError', 'Framework', 'Option', 'Problem', 'Question', 'QuestionScore', 'Questionnaire', 'Score',
+    'Section', 'Text', 'VersionDiff', 'check_answers', 'diff', 'dump_document', 'load', 'overall', 'parse_form',
+    'read_document', 'reference_definition_path', 'score', 'score_details', 'scored_axes', 'visible_keys',
+    'TranslationGap', 'translation_gaps',
 ]
 
 

@@ -19,6 +19,7 @@ FIELD_GROUPS = {
                    'cell_min', 'cell_max'),
     'show_if': ('show_if',),
     'score': ('score',),
+    'audience': ('audience',),
 }
 _NON_INFO = {'key', *(name for names in FIELD_GROUPS.values() for name in names)}
 
@@ -57,7 +58,8 @@ class QuestionChange:
 
 @dataclass(frozen=True)
 class SectionChange:
-    """A section-level change: added, removed, moved, retitled, description_changed or axis_changed."""
+    """A section-level change: added, removed, moved, retitled, description_changed, axis_changed or
+    audience_changed (None: everyone)."""
 
     key: str
     kind: str
@@ -158,6 +160,8 @@ def _section_field_changes(before: Section, after: Section) -> list[SectionChang
                                      doc(after.description)))
     if before.axis != after.axis:
         changes.append(SectionChange(after.key, 'axis_changed', before.axis, after.axis))
+    if before.audience != after.audience:
+        changes.append(SectionChange(after.key, 'audience_changed', before.audience, after.audience))
     return changes
 
 

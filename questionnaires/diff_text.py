@@ -18,6 +18,8 @@ _LABELS = {
         'added': 'added', 'removed': 'removed', 'moved': 'moved', 'changed': 'changed',
         'retitled': 'title', 'description_changed': 'description', 'axis_changed': 'axis',
         'section': 'section', 'title': 'Title', 'description': 'Description', 'framework': 'Framework',
+        'audience_changed': 'audience', 'audience': 'audience',
+        'state': 'State officials only', 'civil': 'civil society only', 'everyone': 'everyone',
     },
     'es': {
         'none': 'Sin cambios.', 'empty': '—', True: 'sí', False: 'no',
@@ -25,6 +27,8 @@ _LABELS = {
         'added': 'añadida', 'removed': 'eliminada', 'moved': 'movida', 'changed': 'modificada',
         'retitled': 'título', 'description_changed': 'descripción', 'axis_changed': 'eje',
         'section': 'sección', 'title': 'Título', 'description': 'Descripción', 'framework': 'Marco',
+        'audience_changed': 'destinatarios', 'audience': 'destinatarios',
+        'state': 'solo funcionarios del Estado', 'civil': 'solo sociedad civil', 'everyone': 'todos',
     },
 }
 
@@ -63,6 +67,8 @@ def _compact(value: Any, lang: str) -> str:
 
 def readable_value(field: str, value: Any, lang: str) -> str:
     """Render a changed field's value for people (conditions spelled out, texts in ``lang``)."""
+    if field in ('audience', 'audience_changed'):
+        return _labels('en' if lang == BOTH else lang)[value or 'everyone']
     if field == 'show_if' and value is not None:
         condition = parse_condition(value, '', Problems())
         if condition is not None:
@@ -126,7 +132,8 @@ def _question_lines(change: QuestionChange, kind: str, lang: str) -> list[str]:
     lines = [f'  ~ {change.key}: {text}']
     for field_change in change.fields:
         before, after = field_change.readable(lang)
-        lines.append(f'      {field_change.field}: {before} → {after}')
+        name = labels['audience'] if field_change.field == 'audience' else field_change.field
+        lines.append(f'      {name}: {before} → {after}')
     return lines
 
 

@@ -9,7 +9,7 @@ from typing import Any
 from .bilingual import LANGUAGES, Text
 from .frozen import FrozenMap, freeze
 from .problems import Problems, join_place
-from .schema import Option
+from .schema import AUDIENCES, Option
 
 #: Question, section and axis keys; ``__`` is reserved as the matrix field separator (``key__row``).
 QUESTION_KEY_RE = re.compile(r'^[a-z](?:[a-z0-9]|_(?!_)){0,62}$')
@@ -90,6 +90,16 @@ def read_bool(doc: Mapping, name: str, place: str, problems: Problems, default: 
         problems.add(join_place(place, name), 'wrong_type', f'"{name}" must be true or false')
         return default
     return value
+
+
+def read_audience(doc: Mapping, place: str, problems: Problems) -> str | None:
+    """Read an optional ``audience``: 'state' or 'civil' (absent or null: everyone)."""
+    value = doc.get('audience')
+    if value is None or value in AUDIENCES:
+        return value
+    problems.add(join_place(place, 'audience'), 'bad_value',
+                 f'audience {value!r} must be {" or ".join(AUDIENCES)} (or absent: everyone)')
+    return None
 
 
 def read_options(doc: Mapping, name: str, place: str, problems: Problems,

@@ -11,12 +11,29 @@ from typing import Any
 
 from .bilingual import Text
 from .conditions import parse_condition
-from .load_fields import check_fields, is_integer, is_number, iso_date, read_bool, read_key, read_options, read_text
+from .load_fields import (
+    check_fields,
+    is_integer,
+    is_number,
+    iso_date,
+    read_audience,
+    read_bool,
+    read_key,
+    read_options,
+    read_text,
+)
 from .load_score import parse_score
 from .problems import Problems, join_place
-from .schema import DEFAULT_CURRENCY, DEFAULT_DECIMALS, MATRIX_CELL_TYPES, QUESTION_TYPES, TEXT_MAX_DEFAULTS, Question
+from .schema import (
+    DEFAULT_CURRENCY,
+    DEFAULT_DECIMALS,
+    MATRIX_CELL_TYPES,
+    QUESTION_TYPES,
+    TEXT_MAX_DEFAULTS,
+    Question,
+)
 
-COMMON_FIELDS = ('key', 'type', 'text', 'help', 'required', 'show_if', 'score')
+COMMON_FIELDS = ('key', 'type', 'text', 'help', 'required', 'show_if', 'score', 'audience')
 #: Informational question keys kept verbatim (besides any ``x_*`` key).
 INFO_FIELDS = ('pnat_link', 'indicator', 'legal_basis')
 TYPE_FIELDS = {
@@ -63,6 +80,7 @@ def parse_question(doc: Any, place: str, problems: Problems) -> Question | None:
     text = read_text(doc, 'text', place, problems)
     help_text = read_text(doc, 'help', place, problems, required=False)
     required = read_bool(doc, 'required', place, problems)
+    audience = read_audience(doc, place, problems)
     if key is None or not known:
         return None
     if text is None:
@@ -73,7 +91,7 @@ def parse_question(doc: Any, place: str, problems: Problems) -> Question | None:
     if 'show_if' in doc:
         show_if = parse_condition(doc['show_if'], join_place(place, 'show_if'), problems)
     question = Question(key=key, type=qtype, text=text, help=help_text, required=required, show_if=show_if,
-                        extra=extra, **fields)
+                        audience=audience, extra=extra, **fields)
     if 'score' in doc:
         # The score is read against the finished question: its method and parameters depend on type and options.
         question = replace(question, score=parse_score(doc['score'], question, join_place(place, 'score'), problems))

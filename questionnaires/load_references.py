@@ -113,3 +113,25 @@ def _fits(target: Question, value: Any, ordering: bool = False) -> bool:
     if target.type == 'likert' and (ordering or not target.options):
         return is_number(value) if ordering else is_integer(value)
     return any(option.value == value and type(option.value) is type(value) for option in target.options)
+
+
+def check_audiences(entries: list[tuple[str, Question]], audiences: dict[str, str | None],
+                    problems: Problems) -> None:
+    """Report references to a question that some of the referring question's respondents are never asked.
+
+    ``audiences`` maps question keys to the audience each is asked to (None: everyone). A question for
+    everyone that depends on a State-only question could never open (or be scored) for civil society.
+    """
+    for place, question in entries:
+        asked = audiences.get(question.key)
+        targets = [('show_if', key) for key in (question.show_if.question_keys() if question.show_if else ())]
+        if question.max_ref is not None:
+            targets.append(('max_ref', question.max_ref))
+        if question.score is not None and question.score.denominator is not None:
+            targets.append(('score / denominator', question.score.denominator))
+        for field, key in targets:
+            only = audiences.get(key)
+            if only is not None and only != asked:
+                problems.add(join_place(place, field), 'audience_reference',
+                             f'{key} is asked to {only} respondents only, but this question is asked to '
+                             f'{asked or "everyone"}')

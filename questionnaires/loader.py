@@ -2,19 +2,28 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from .frameworks import BUILTIN_FRAMEWORKS, Axis, Framework
-from .load_fields import DOCUMENT_KEY_RE, QUESTION_KEY_RE, check_fields, iso_date, read_key, read_text
+from .load_fields import (
+    DOCUMENT_KEY_RE,
+    QUESTION_KEY_RE,
+    check_fields,
+    iso_date,
+    read_audience,
+    read_key,
+    read_text,
+)
 from .load_question import parse_question, question_place
-from .load_references import check_references
+from .load_references import check_audiences, check_references
 from .problems import Problems, join_place
 from .schema import FORMAT, Question, Questionnaire, Section
 
 TOP_FIELDS = ('format', 'key', 'title', 'description', 'framework', 'sections')
 #: Informational top-level keys kept verbatim (besides any ``x_*`` key).
 TOP_INFO_FIELDS = ('reporting_period',)
-SECTION_FIELDS = ('key', 'title', 'description', 'axis', 'questions')
+SECTION_FIELDS = ('key', 'title', 'description', 'axis', 'audience', 'questions')
 
 
 def load(document: Mapping) -> Questionnaire:
@@ -114,6 +123,7 @@ def _read_sections(items: Any, framework: Framework | None, problems: Problems) 
     section_keys: dict[str, str] = {}
     question_keys: dict[str, str] = {}
     entries: list[tuple[str, Question]] = []
+    audiences: dict[str, str | None] = {}
     for index, doc in enumerate(items):
         raw_key = doc.get('key') if isinstance(doc, Mapping) else None
         place = f'sections[{index}] ({raw_key})' if isinstance(raw_key, str) and raw_key else f'sections[{index}]'
@@ -121,13 +131,14 @@ def _read_sections(items: Any, framework: Framework | None, problems: Problems) 
             problems.add(place, 'wrong_type', 'a section must be a mapping')
             continue
         section, questions = _read_section(doc, place, framework, problems)
-        for question in questions:
+        for question, audience in questions:
             here = question_place(place, 0, question.key)
             if question.key in question_keys:
                 problems.add(join_place(here, 'key'), 'duplicate_key',
                              f'question key {question.key} is already used in {question_keys[question.key]}')
             question_keys.setdefault(question.key, place)
             entries.append((here, question))
+            audiences.setdefault(question.key, audience)
         if section is None:
             continue
         if section.key in section_keys:
@@ -136,12 +147,14 @@ def _read_sections(items: Any, framework: Framework | None, problems: Problems) 
         section_keys.setdefault(section.key, place)
         sections.append(section)
     check_references(entries, problems)
+    check_audiences(entries, audiences, problems)
     return sections
 
 
 def _read_section(doc: Mapping, place: str, framework: Framework | None,
-                  problems: Problems) -> tuple[Section | None, list[Question]]:
-    """Read one section; its usable questions are returned even when the section itself is not."""
+                  problems: Problems) -> tuple[Section | None, list[tuple[Question, str | None]]]:
+    """Read one section; its usable questions (each with the audience it is asked to) are returned even
+    when the section itself is not."""
     extra = check_fields(doc, SECTION_FIELDS, place, problems)
     key = read_key(doc, 'key', place, problems, QUESTION_KEY_RE, 'section key')
     title = read_text(doc, 'title', place, problems)
@@ -150,6 +163,7 @@ def _read_section(doc: Mapping, place: str, framework: Framework | None,
     if axis is not None and framework is not None and axis not in framework.axis_keys:
         problems.add(join_place(place, 'axis'), 'unknown_axis',
                      f'unknown axis {axis!r} (framework {framework.key} has: {", ".join(framework.axis_keys)})')
+    audience = read_audience(doc, place, problems)
     items = doc.get('questions')
     if not isinstance(items, list) or not items:
         problems.add(join_place(place, 'questions'), 'missing' if items is None else 'empty',
@@ -165,9 +179,16 @@ def _read_section(doc: Mapping, place: str, framework: Framework | None,
         if question.score is not None and axis is None:
             problems.add(join_place(question_at, 'score'), 'score_without_axis',
                          'a scored question must be in a section with an axis')
-        questions.append(question)
+        if audience is not None and question.audience not in (None, audience):
+            problems.add(join_place(question_at, 'audience'), 'audience_conflict',
+                         f'the question is for {question.audience} but its section is for {audience} only; '
+                         'a question may narrow its section\'s audience, not contradict it')
+        elif question.audience == audience:
+            # Spelling out the section's audience changes nothing: kept canonical for the fingerprint.
+            question = replace(question, audience=None)
+        questions.append((question, question.audience or audience))
     if key is None or title is None:
         # The questions still take part in reference checks, so others pointing at them are not misreported.
         return None, questions
-    return Section(key=key, title=title, description=description, axis=axis, questions=tuple(questions),
-                   extra=extra), questions
+    return Section(key=key, title=title, description=description, axis=axis,
+                   questions=tuple(question for question, _ in questions), extra=extra, audience=audience), questions

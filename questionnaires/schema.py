@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any
 
@@ -28,6 +28,8 @@ TEXT_MAX_DEFAULTS = {'text': 500, 'long_text': 10000}
 DEFAULT_DECIMALS = 2
 DEFAULT_CURRENCY = 'PEN'
 MATRIX_CELL_TYPES = ('single_choice', 'integer')
+#: Who a section or question is addressed to: officials of State bodies or members of civil society.
+AUDIENCES = ('state', 'civil')
 
 
 @dataclass(frozen=True)
@@ -126,6 +128,8 @@ class Question:
     cell_max: int | None = None
     show_if: Condition | None = None
     score: Score | None = None
+    #: 'state' or 'civil' when the question narrows its section's audience; None when it keeps it.
+    audience: str | None = None
     #: Informational keys (e.g. ``pnat_link``), kept verbatim and otherwise ignored.
     extra: FrozenMap = field(default_factory=FrozenMap)
 
@@ -182,6 +186,8 @@ class Question:
             doc['show_if'] = self.show_if.to_document()
         if self.score is not None:
             doc['score'] = self.score.to_document()
+        if self.audience is not None:
+            doc['audience'] = self.audience
         doc.update(thaw(self.extra))
         return doc
 
@@ -196,6 +202,12 @@ class Section:
     axis: str | None = None
     questions: tuple[Question, ...] = ()
     extra: FrozenMap = field(default_factory=FrozenMap)
+    #: 'state' or 'civil' when only that kind of respondent is asked this section; None for everyone.
+    audience: str | None = None
+
+    def audience_of(self, question: Question) -> str | None:
+        """The audience ``question`` is asked to: its own, else this section's (None: everyone)."""
+        return question.audience or self.audience
 
     def to_document(self) -> dict:
         """Return the section as a definition fragment (``axis`` always written, null included)."""
@@ -203,6 +215,8 @@ class Section:
         if self.description is not None:
             doc['description'] = self.description.to_document()
         doc['axis'] = self.axis
+        if self.audience is not None:
+            doc['audience'] = self.audience
         doc.update(thaw(self.extra))
         doc['questions'] = [question.to_document() for question in self.questions]
         return doc
@@ -253,6 +267,45 @@ class Questionnaire:
             if section.key == key:
                 return section
         raise KeyError(key)
+
+    def audience_of(self, key: str) -> str | None:
+        """The audience of question ``key`` ('state', 'civil', or None for everyone); KeyError if unknown."""
+        _, question, section = self._index[key]
+        return section.audience_of(question)
+
+    @cached_property
+    def has_audiences(self) -> bool:
+        """True when some section or question is addressed to one kind of respondent only."""
+        return any(section.audience is not None or any(q.audience is not None for q in section.questions)
+                   for section in self.sections)
+
+    @cached_property
+    def _sector_views(self) -> dict[str, Questionnaire]:
+        return {}
+
+    def for_sector(self, sector: str | None) -> Questionnaire:
+        """The questionnaire as a respondent of ``sector`` ('state' or 'civil') sees it.
+
+        Sections and questions addressed to the other kind are left out, and a section left with
+        no question disappears; what is left is unchanged, so answers, show_if, scoring and the
+        forms need no other rule: a question not asked is neither required, stored nor scored.
+        Built once per questionnaire object and sector. ``None`` (no sector) returns ``self``.
+        """
+        if sector is None or not self.has_audiences:
+            return self
+        if sector not in AUDIENCES:
+            raise ValueError(f'unknown sector {sector!r} (use {" or ".join(AUDIENCES)})')
+        view = self._sector_views.get(sector)
+        if view is None:
+            sections = []
+            for section in self.sections:
+                if section.audience not in (None, sector):
+                    continue
+                questions = tuple(q for q in section.questions if q.audience in (None, sector))
+                if questions:
+                    sections.append(replace(section, questions=questions))
+            view = self._sector_views[sector] = replace(self, sections=tuple(sections))
+        return view
 
     def to_document(self) -> dict:
         """Return the canonical definition document (``load(q.to_document()) == q``)."""

@@ -5,7 +5,7 @@ not excluded; None when nothing on the axis is scored. Rules are in docs/definit
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -64,9 +64,21 @@ def score(questionnaire: Questionnaire, answers: Mapping[str, Any]) -> dict[str,
             for axis, (earned, weight) in totals.items()}
 
 
-def overall(scores: Mapping[str, float | None]) -> float | None:
-    """Unweighted mean of the axis indices, or None unless every axis has a value."""
-    values = list(scores.values())
+def scored_axes(questionnaire: Questionnaire) -> tuple[str, ...]:
+    """The axes (framework order) holding at least one scored question; for a sector's view
+    (``questionnaire.for_sector``), the axes that kind of respondent is scored on."""
+    used = {section.axis for section in questionnaire.sections
+            if section.axis is not None and any(question.score is not None for question in section.questions)}
+    return tuple(axis for axis in questionnaire.framework.axis_keys if axis in used)
+
+
+def overall(scores: Mapping[str, float | None], axes: Collection[str] | None = None) -> float | None:
+    """Unweighted mean of the axis indices, or None unless every axis has a value.
+
+    :param axes: the axes that count (e.g. :func:`scored_axes` of a sector's view, so that an axis a
+        civil-society member is never asked about leaves the mean instead of emptying it); default all.
+    """
+    values = [value for axis, value in scores.items() if axes is None or axis in axes]
     if not values or any(value is None for value in values):
         return None
     return sum(values) / len(values)

@@ -100,6 +100,9 @@ class _SectionReader(_ImporterBase):
         if description:
             section['description'] = description
         section['axis'] = _text(survey.get(node.values, 'axis'))
+        audience = _text(survey.get(node.values, 'x_audience'))
+        if audience is not None:
+            section['audience'] = audience
         self.merge_extra(survey, node.number, node.values, section)
         section['questions'] = []
         x_type = _text(survey.get(node.values, 'x_type'))
@@ -123,7 +126,7 @@ class _SectionReader(_ImporterBase):
             section['questions'].append(question)
 
     def common(self, node: _Node, conditions: list, qtype: str, options: list | None = None) -> dict | None:
-        """Key, text, help, required, score, pnat_link; registers the question for the second pass."""
+        """Key, text, help, required, score, pnat_link, audience; registers the question for the second pass."""
         survey = self.survey
         key = self.name(node)
         if key is not None and key in self.questions:
@@ -146,6 +149,9 @@ class _SectionReader(_ImporterBase):
         link = _label(survey.get(node.values, 'x_pnat_link'))
         if link is not None:
             doc['pnat_link'] = link
+        audience = _text(survey.get(node.values, 'x_audience'))
+        if audience is not None:
+            doc['audience'] = audience
         self.pending.append(_Pending(doc, node, conditions, qtype, options))
         return doc
 

@@ -18,7 +18,7 @@ from .expr_lexer import ExprError
 
 #: Document and section keys that have their own columns; any other key goes to x_extra.
 _TOP_HANDLED = ('format', 'key', 'title', 'description', 'framework', 'reporting_period', 'sections')
-_SECTION_HANDLED = ('key', 'title', 'description', 'axis', 'questions')
+_SECTION_HANDLED = ('key', 'title', 'description', 'axis', 'audience', 'questions')
 
 
 def write_xlsform(document: Mapping, target: str | os.PathLike | BinaryIO) -> None:
@@ -99,6 +99,8 @@ class _Exporter:
         for section in document.get('sections') or ():
             row = {'type': 'begin group', 'name': section.get('key'), **_cells('label', section.get('title')),
                    **_cells('hint', section.get('description')), 'axis': section.get('axis')}
+            if isinstance(section.get('audience'), str):
+                row['x_audience'] = section['audience']
             extra = {key: value for key, value in section.items() if key not in _SECTION_HANDLED}
             if extra:
                 row['x_extra'] = _json(extra)
@@ -132,6 +134,8 @@ class _Exporter:
             row['score'] = _json(rest.pop('score'))
         if isinstance(rest.get('pnat_link'), str):
             row['x_pnat_link'] = rest.pop('pnat_link')
+        if isinstance(rest.get('audience'), str):
+            row['x_audience'] = rest.pop('audience')
         options = question.get('options') if isinstance(question.get('options'), list) else None
         if qtype == 'matrix':
             self.matrix(row, rest)
