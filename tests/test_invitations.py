@@ -70,17 +70,18 @@ def test_every_kind_of_bad_row_is_reported_with_its_number(request_ctx):
         3: ["email_invalid"],
         4: ["duplicate_in_file"],
         5: ["duplicate_in_round"],
-        6: ["institution_unknown"],
+        6: ["organisation_unknown"],
         7: ["region_unknown"],
         8: ["name_missing"],
         9: ["language_invalid"],
         10: ["email_missing"],
-        11: ["institution_missing", "region_missing"],
+        11: ["region_missing", "institution_missing"],
         12: ["name_missing", "email_invalid", "language_invalid"],
     }
     messages = {r.source.row: " ".join(str(reason.message) for reason in r.reasons) for r in report.rejected}
     assert messages[4] == "Correo repetido: ya está en la fila 2."
-    assert messages[6] == "Institución desconocida: «Ministerio de la Magia»."
+    assert messages[6] == ("Organización desconocida: «Ministerio de la Magia». Regístrela en Organizaciones o pida "
+                           "registrar las que faltan.")
     assert messages[9] == "Idioma «fr» no válido: use es o en."
 
 
@@ -100,7 +101,7 @@ def test_institutions_and_regions_match_by_code_acronym_or_name_ignoring_accents
         ("mimp", "lima_metropolitana"), ("mpfn", "ancash"), ("mpfn", "lima_metropolitana"), ("gore", "cusco"),
         ("pnp", "madre_de_dios")]
     ambiguous = invitation_service.check_rows(round_, [row(2, institution="Ministerio")])
-    assert [r.code for r in ambiguous.rejected[0].reasons] == ["institution_unknown"]
+    assert [r.code for r in ambiguous.rejected[0].reasons] == ["organisation_unknown"]
 
 
 def test_a_list_is_all_or_nothing(request_ctx):
@@ -148,7 +149,7 @@ def test_adding_one_official_runs_the_same_checks(request_ctx):
     with pytest.raises(invitation_service.InvitationError) as error:
         invitation_service.add(round_, "", "LUIS@pnp.gob.pe", "Ministerio de la Magia", "Puno", language="fr")
     assert [r.code for r in error.value.reasons] == [
-        "name_missing", "duplicate_in_round", "institution_unknown", "language_invalid"]
+        "name_missing", "duplicate_in_round", "organisation_unknown", "language_invalid"]
     assert AuditEvent.query.filter_by(action="invitation.add").count() == 1
 
 
@@ -233,7 +234,7 @@ def test_upload_report_then_confirm(client, db_session):
     assert "2 filas aceptadas, 1 rechazada." in page
     assert re.search(r"<td>3</td>\s*<td>&lt;script&gt;alert\(&#39;x&#39;\)&lt;/script&gt;</td>", page)
     assert "<script>alert" not in page
-    assert "Correo no válido: «malo»." in page and "Institución desconocida: «Ministerio de la Magia»." in page
+    assert "Correo no válido: «malo»." in page and "Organización desconocida: «Ministerio de la Magia»." in page
     # confirming everything is refused while a row is rejected
     response = client.post(report_url)
     assert response.status_code == 409 and invitation_count(round_) == 0
@@ -277,7 +278,7 @@ def test_an_unusable_file_is_refused_on_the_upload_page(client, db_session):
     assert response.status_code == 422
     assert "no es una hoja de cálculo" in response.get_data(as_text=True)
     response = upload(client, round_, "nombre,correo\nAna,ana@gob.pe\n".encode())
-    assert "Falta la columna: institución / institution, región / region." in response.get_data(as_text=True)
+    assert "Falta la columna: región / region, institución u organización" in response.get_data(as_text=True)
 
 
 def test_an_upload_is_visible_only_to_who_made_it(client, db_session):

@@ -80,7 +80,8 @@ def test_a_missing_column_is_named(request_ctx):
     data = "nombre,correo,cargo\nAna,ana@x.pe,Jefa\n".encode()
     with pytest.raises(ListError) as error:
         parse("lista.csv", data)
-    assert str(error.value) == "Falta la columna: institución / institution, región / region."
+    assert str(error.value) == ("Falta la columna: región / region, institución u organización / institution or "
+                                "organisation.")
 
 
 def test_a_list_too_long_is_refused(request_ctx):

@@ -107,8 +107,13 @@ def echo_report(report: invitation_service.Report) -> None:
     """Print the accepted count and every rejected row with its reasons."""
     click.echo(f"{len(report.accepted)} accepted, {len(report.rejected)} rejected")
     for checked in report.accepted:
+        organisation = checked.organisation.name if checked.organisation else checked.new_organisation.name
         click.echo(f"  fila {checked.source.row}: {checked.source.name} <{checked.email}> "
-                   f"{checked.institution.acronym}, {checked.region.name_es}")
+                   f"{organisation}, {checked.region.name_es}")
+    if report.to_create:
+        click.echo("organisations to register:")
+    for planned in report.to_create.values():
+        click.echo(f"  {planned.name} ({planned.kind}, {planned.region.name_es})")
     if report.rejected:
         click.echo("rejected:")
     for rejection in report.rejected:
@@ -120,7 +125,9 @@ def echo_report(report: invitation_service.Report) -> None:
 @click.argument("round_id", metavar="ROUND", type=int)
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--skip-invalid", is_flag=True, help="Save the accepted rows even if some are rejected.")
-def invite_command(round_id: int, file: Path, skip_invalid: bool) -> None:
+@click.option("--create-orgs", is_flag=True,
+              help="Register the organisations the list names that are not registered yet (listed first).")
+def invite_command(round_id: int, file: Path, skip_invalid: bool, create_orgs: bool) -> None:
     """Invite the officials listed in FILE (.xlsx or .csv); all or nothing by default."""
     _speak_spanish()
     round_ = _get(round_id)
@@ -129,7 +136,7 @@ def invite_command(round_id: int, file: Path, skip_invalid: bool) -> None:
             rows = official_list.parse(file.name, official_list.read_upload(stream))
     except official_list.ListError as exc:
         raise click.ClickException(f"{file.name}: {exc}") from None
-    report = invitation_service.check_rows(round_, rows)
+    report = invitation_service.check_rows(round_, rows, create_orgs=create_orgs)
     echo_report(report)
     if report.rejected and not skip_invalid:
         raise click.ClickException("nothing was saved (use --skip-invalid to save the accepted rows)")

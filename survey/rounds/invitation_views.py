@@ -58,8 +58,17 @@ def review_import(round_id: int, key: str):
     """Second step: the report of accepted and rejected rows, and the confirmation."""
     round_ = get_round(round_id)
     filename, rows = _pending(round_, key)
-    report = invitation_service.check_rows(round_, rows, scopes.current_scope().region_ids)
-    return render_template("rounds/report.html", round=round_, report=report, filename=filename, key=key)
+    create_orgs = request.args.get("create_orgs") == "1"
+    report = invitation_service.check_rows(round_, rows, scopes.current_scope().region_ids,
+                                           create_orgs=create_orgs)
+    return _report_page(round_, report, filename, key, create_orgs)
+
+
+def _report_page(round_: Round, report, filename: str, key: str, create_orgs: bool, status: int = 200):
+    has_unknown = any(reason.code in ("organisation_unknown", "organisation_kind_missing")
+                      for rejection in report.rejected for reason in rejection.reasons)
+    return render_template("rounds/report.html", round=round_, report=report, filename=filename, key=key,
+                           create_orgs=create_orgs, has_unknown_organisations=has_unknown), status
 
 
 @bp.post("/<int:round_id>/invitations/import/<key>")
@@ -73,7 +82,9 @@ def confirm_import(round_id: int, key: str):
         flash(_("Esta lista ya se guardó o caducó; revise los invitados abajo."), "error")
         return redirect(url_for("rounds.show", round_id=round_.id))
     filename, rows = found
-    report = invitation_service.check_rows(round_, rows, scopes.current_scope().region_ids)
+    create_orgs = request.form.get("create_orgs") == "1"
+    report = invitation_service.check_rows(round_, rows, scopes.current_scope().region_ids,
+                                           create_orgs=create_orgs)
     skip_invalid = request.form.get("skip_invalid") == "1"
     try:
         created = invitation_service.save(round_, report, skip_invalid=skip_invalid, source=filename)
@@ -83,8 +94,9 @@ def confirm_import(round_id: int, key: str):
         message = str(exc) if isinstance(exc, invitation_service.InvitationError) else _(
             "Otra persona invitó a alguno de estos correos mientras tanto: revise el informe.")
         flash(message, "error")
-        report = invitation_service.check_rows(round_, rows, scopes.current_scope().region_ids)
-        return render_template("rounds/report.html", round=round_, report=report, filename=filename, key=key), 409
+        report = invitation_service.check_rows(round_, rows, scopes.current_scope().region_ids,
+                                               create_orgs=create_orgs)
+        return _report_page(round_, report, filename, key, create_orgs, 409)
     pending.discard(key)
     flash(ngettext("%(num)d persona invitada.", "%(num)d personas invitadas.", len(created)), "success")
     return redirect(url_for("rounds.show", round_id=round_.id))

@@ -16,11 +16,13 @@ from sqlalchemy import func, select
 
 from survey import tokens
 from survey.extensions import db
-from survey.models import Institution, Invitation, OutboxMessage, Region, Round
+from survey.models import Institution, Invitation, Organisation, OutboxMessage, Region, Round
 from survey.models._types import utcnow
-from survey.services import audit, outbox
+from survey.models.organisations import sector_of
+from survey.services import audit, organisations, outbox
 from survey.services.official_list import OfficialRow
-from survey.services.reference import fold, match_institution, match_region
+from survey.services.organisation_import import LEVEL_KINDS, kind_of_word
+from survey.services.reference import fold, match_institution, region_candidates
 from survey.services.rounds import queue_first_invitations
 
 LANGUAGES = ("es", "en")
@@ -47,14 +49,32 @@ class Reason:
 
 
 @dataclass
+class NewOrganisation:
+    """An organisation a list names that is not registered yet, registered when the list is saved."""
+
+    name: str
+    kind: str
+    institution: Institution | None
+    region: Region
+
+
+@dataclass
 class CheckedRow:
-    """A row that passed every check, with its institution and region found."""
+    """A row that passed every check, with its organisation (found, or to register), type and region."""
 
     source: OfficialRow
     email: str
-    institution: Institution
+    institution: Institution | None
     region: Region
     language: str
+    organisation: Organisation | None = None
+    new_organisation: NewOrganisation | None = None
+
+    @property
+    def sector(self) -> str:
+        """'state' (an official) or 'civil' (a member of a civil-society organisation)."""
+        kind = self.organisation.kind if self.organisation else self.new_organisation.kind
+        return sector_of(kind)
 
 
 @dataclass
@@ -71,6 +91,8 @@ class Report:
 
     accepted: list[CheckedRow] = field(default_factory=list)
     rejected: list[Rejection] = field(default_factory=list)
+    #: organisations the accepted rows name that will be registered on saving, by folded name
+    to_create: dict[str, NewOrganisation] = field(default_factory=dict)
 
     @property
     def is_clean(self) -> bool:
@@ -94,7 +116,8 @@ class _Matcher:
 
     def __init__(self) -> None:
         self.institutions: dict[str, Institution | None] = {}
-        self.regions: dict[str, Region | None] = {}
+        self.regions: dict[str, list[Region]] = {}
+        self.organisations: dict[tuple[str, int], organisations.Match] = {}
 
     def institution(self, value: str) -> Institution | None:
         if value not in self.institutions:
@@ -119,18 +142,25 @@ class _Matcher:
                         found.add(inst.id)
         return institutions[found.pop()] if len(found) == 1 else None
 
-    def region(self, value: str) -> Region | None:
+    def region(self, value: str) -> list[Region]:
+        """Every region *value* may mean: none, one, or several ("Lima" is two places)."""
         if value not in self.regions:
-            found = match_region(value)
-            if found is None and value.isdigit() and len(value) == 1:
+            found = region_candidates(value)
+            if not found and value.isdigit() and len(value) == 1:
                 # A spreadsheet turns the UBIGEO "08" into the number 8.
-                found = match_region(value.zfill(2))
+                found = region_candidates(value.zfill(2))
             self.regions[value] = found
         return self.regions[value]
 
+    def organisation(self, value: str, region: Region) -> organisations.Match:
+        key = (value, region.id)
+        if key not in self.organisations:
+            self.organisations[key] = organisations.match(value, region)
+        return self.organisations[key]
+
 
 def _check_row(row: OfficialRow, seen: dict[str, int], existing: set[str], matcher: _Matcher,
-               regions: Collection[int] | None = None) -> CheckedRow | Rejection:
+               regions: Collection[int] | None = None, create_orgs: bool = False) -> CheckedRow | Rejection:
     reasons: list[Reason] = []
     if not row.name:
         reasons.append(Reason("name_missing", _l("Falta el nombre."), "name"))
@@ -155,42 +185,108 @@ def _check_row(row: OfficialRow, seen: dict[str, int], existing: set[str], match
             ))
         else:
             seen[email] = row.row
-    institution = matcher.institution(row.institution) if row.institution else None
-    if not row.institution:
-        reasons.append(Reason("institution_missing", _l("Falta la institución."), "institution"))
-    elif institution is None:
-        reasons.append(Reason("institution_unknown",
-                              _l("Institución desconocida: «%(value)s».", value=row.institution), "institution"))
-    region = matcher.region(row.region) if row.region else None
-    if not row.region:
-        reasons.append(Reason("region_missing", _l("Falta la región."), "region"))
-    elif region is None:
-        reasons.append(Reason("region_unknown", _l("Región desconocida: «%(value)s».", value=row.region), "region"))
-    elif regions is not None and region.id not in regions:
-        reasons.append(Reason("region_out_of_scope", _l("La región «%(value)s» no está entre las que usted coordina.",
-                                                        value=region.name_es), "region"))
+    region = _region_of(row, matcher, regions, reasons)
+    organisation, institution, new_organisation = _organisation_of(row, region, matcher, create_orgs, reasons)
     language = (row.language or "es").strip().lower()
     if language not in LANGUAGES:
         reasons.append(Reason("language_invalid",
                               _l("Idioma «%(value)s» no válido: use es o en.", value=row.language), "language"))
     if reasons:
         return Rejection(row, reasons)
-    assert institution is not None and region is not None
-    return CheckedRow(row, email, institution, region, language)
+    assert region is not None and (organisation is not None or new_organisation is not None)
+    return CheckedRow(row, email, institution, region, language, organisation, new_organisation)
 
 
-def check_rows(round_: Round, rows: list[OfficialRow], regions: Collection[int] | None = None) -> Report:
-    """Check every row against the reference data, the file itself and the round.
+def _region_of(row: OfficialRow, matcher: _Matcher, regions: Collection[int] | None,
+               reasons: list[Reason]) -> Region | None:
+    if not row.region:
+        reasons.append(Reason("region_missing", _l("Falta la región."), "region"))
+        return None
+    candidates = matcher.region(row.region)
+    if not candidates:
+        reasons.append(Reason("region_unknown", _l("Región desconocida: «%(value)s».", value=row.region), "region"))
+        return None
+    if len(candidates) > 1:
+        names = " / ".join(f"{region.name_es} ({region.ubigeo})" for region in candidates)
+        reasons.append(Reason("region_ambiguous", _l("«%(value)s» puede ser más de una región: %(names)s. Escriba el "
+                                                     "código UBIGEO o el nombre completo.", value=row.region,
+                                                     names=names), "region"))
+        return None
+    region = candidates[0]
+    if regions is not None and region.id not in regions:
+        reasons.append(Reason("region_out_of_scope", _l("La región «%(value)s» no está entre las que usted coordina.",
+                                                        value=region.name_es), "region"))
+        return None
+    return region
 
-    *regions* (a coordinator's) rejects rows of any other region; None allows every region.
+
+def _organisation_of(row: OfficialRow, region: Region | None, matcher: _Matcher, create_orgs: bool,
+                     reasons: list[Reason]) -> tuple[Organisation | None, Institution | None, NewOrganisation | None]:
+    """Whom the row answers for: a registered organisation, or one to register (a reference type in the
+    row's region always; any other name only when *create_orgs*)."""
+    named = row.organisation or row.institution
+    if not named:
+        reasons.append(Reason("institution_missing", _l("Falta la institución u organización."), "institution"))
+        return None, None, None
+    declared_type = matcher.institution(row.institution) if row.institution else None
+    if row.organisation and row.institution and declared_type is None:
+        reasons.append(Reason("institution_unknown",
+                              _l("Institución desconocida: «%(value)s».", value=row.institution), "institution"))
+        return None, None, None
+    if region is None:
+        # The region is already refused; still say if the organisation is unknown, so one pass shows it all.
+        if not create_orgs and organisations.match(named).organisation is None and matcher.institution(named) is None:
+            reasons.append(Reason("organisation_unknown", _l("Organización desconocida: «%(value)s». Regístrela en "
+                                                             "Organizaciones o pida registrar las que faltan.",
+                                                             value=named), "institution"))
+        return None, None, None
+    match = matcher.organisation(named, region)
+    if match.organisation is not None:
+        return match.organisation, match.organisation.institution or declared_type, None
+    if len(match.candidates) > 1:
+        names = "; ".join(organisation.label() for organisation in match.candidates)
+        reasons.append(Reason("organisation_ambiguous", _l("«%(value)s» puede ser más de una organización: %(names)s.",
+                                                           value=named, names=names), "institution"))
+        return None, None, None
+    named_type = matcher.institution(named)
+    if named_type is not None:
+        # "MPFN" + Cusco names the prosecution service in Cusco, registered under that name the first time.
+        name = f"{named_type.name_es} – {region.name_es}"
+        return None, named_type, NewOrganisation(name, LEVEL_KINDS.get(named_type.level, "state_national"),
+                                                 named_type, region)
+    if not create_orgs:
+        reasons.append(Reason("organisation_unknown", _l("Organización desconocida: «%(value)s». Regístrela en "
+                                                         "Organizaciones o pida registrar las que faltan.",
+                                                         value=named), "institution"))
+        return None, None, None
+    kind = kind_of_word(row.kind) if row.kind else (
+        LEVEL_KINDS.get(declared_type.level) if declared_type is not None else None)
+    if kind is None:
+        reasons.append(Reason("organisation_kind_missing", _l("Para registrar «%(value)s» indique su clase (columna "
+                                                              "«clase»: estatal nacional, estatal regional, estatal "
+                                                              "local, veeduría, ONG u otra).", value=named), "kind"))
+        return None, None, None
+    return None, declared_type, NewOrganisation(" ".join(named.split()), kind, declared_type, region)
+
+
+def check_rows(round_: Round, rows: list[OfficialRow], regions: Collection[int] | None = None, *,
+               create_orgs: bool = False) -> Report:
+    """Check every row against the reference data, the registry of organisations, the file and the round.
+
+    *regions* (a coordinator's) rejects rows of any other region; None allows every region. With
+    *create_orgs*, a row naming an unknown organisation is accepted and the organisation is listed in
+    ``to_create`` (registered on saving); without it such a row is rejected.
     """
     report = Report()
     seen: dict[str, int] = {}
     existing = _round_emails(round_)
     matcher = _Matcher()
     for row in rows:
-        result = _check_row(row, seen, existing, matcher, regions)
+        result = _check_row(row, seen, existing, matcher, regions, create_orgs)
         (report.accepted if isinstance(result, CheckedRow) else report.rejected).append(result)
+        if isinstance(result, CheckedRow) and result.new_organisation is not None:
+            planned = result.new_organisation
+            result.new_organisation = report.to_create.setdefault(fold(planned.name), planned)
     return report
 
 
@@ -199,14 +295,30 @@ def _refuse_closed(round_: Round) -> None:
         raise InvitationError(_l("La ronda está cerrada."))
 
 
+def _register(accepted: list[CheckedRow]) -> dict[int, Organisation]:
+    """Register the organisations the rows name that do not exist yet (once each); by id() of the plan."""
+    registered: dict[int, Organisation] = {}
+    for checked in accepted:
+        planned = checked.new_organisation
+        if planned is None or id(planned) in registered:
+            continue
+        existing = organisations.match(planned.name, planned.region)
+        registered[id(planned)] = existing.organisation or organisations.create(
+            planned.name, planned.kind, institution=planned.institution, regions=[planned.region])
+    return registered
+
+
 def _create(round_: Round, accepted: list[CheckedRow]) -> list[Invitation]:
     """Insert the invitations in one flush, give each its link, queue e-mails if open."""
+    registered = _register(accepted)
     invitations = [
         Invitation(
             round=round_,
             name=checked.source.name,
             email=checked.email,
             institution=checked.institution,
+            organisation=checked.organisation or registered[id(checked.new_organisation)],
+            sector=checked.sector,
             region=checked.region,
             position=checked.source.position,
             language=checked.language,

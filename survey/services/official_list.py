@@ -1,7 +1,8 @@
 """Reading a list of officials from an .xlsx or .csv file into plain rows.
 
-Headers may be Spanish or English (nombre/name, correo/email, institución/institution,
-región/region, cargo/position, idioma/language), in any order and case, accents ignored.
+Headers may be Spanish or English (nombre/name, correo/email, institución/institution or
+organización/organisation, región/region, cargo/position, idioma/language, clase/kind), in any order
+and case, accents ignored.
 Row numbers are the spreadsheet's own (the header is row 1), so staff find the row.
 """
 from __future__ import annotations
@@ -22,8 +23,10 @@ from questionnaires.safe_xlsx import open_workbook, sheet_rows
 from survey.services.input_limits import describe
 from survey.services.reference import fold
 
-REQUIRED = ("name", "email", "institution", "region")
-OPTIONAL = ("position", "language")
+REQUIRED = ("name", "email", "region")
+#: at least one of these names whom the person answers for (an organisation, or a reference type)
+ORGANISATION_COLUMNS = ("organisation", "institution")
+OPTIONAL = ("position", "language", "kind")
 MAX_ROWS = 5000
 #: rows of the sheet read at most: the header and MAX_ROWS officials
 SHEET_ROWS = MAX_ROWS + 1
@@ -35,6 +38,8 @@ HEADERS = {
     "email": "email", "e-mail": "email", "correo": "email", "correo electronico": "email", "mail": "email",
     "email address": "email",
     "institution": "institution", "institucion": "institution", "entidad": "institution",
+    "organizacion": "organisation", "organisation": "organisation", "organization": "organisation",
+    "clase": "kind", "kind": "kind",
     "region": "region", "departamento": "region",
     "position": "position", "cargo": "position", "puesto": "position",
     "language": "language", "idioma": "language", "lengua": "language",
@@ -44,7 +49,7 @@ HEADERS = {
 COLUMN_LABELS = {
     "name": "nombre / name",
     "email": "correo / email",
-    "institution": "institución / institution",
+    "institution": "institución u organización / institution or organisation",
     "region": "región / region",
 }
 
@@ -71,6 +76,10 @@ class OfficialRow:
     region: str
     position: str = ""
     language: str = ""
+    #: the organisation's name or acronym (the institution column may name a type, e.g. MPFN, instead)
+    organisation: str = ""
+    #: the kind of a new organisation (veeduría, ONG...), used only when missing ones are created
+    kind: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data, to keep between the upload and the confirmation."""
@@ -175,6 +184,8 @@ def _columns(header: list[Any]) -> dict[str, int]:
         if column and column not in columns:
             columns[column] = index
     missing = [COLUMN_LABELS[c] for c in REQUIRED if c not in columns]
+    if not any(c in columns for c in ORGANISATION_COLUMNS):
+        missing.append(COLUMN_LABELS["institution"])
     if missing:
         raise ListError(_l("Falta la columna: %(columns)s.", columns=", ".join(missing)))
     return columns
@@ -208,6 +219,8 @@ def parse(filename: str, data: bytes) -> list[OfficialRow]:
             region=cell("region"),
             position=cell("position"),
             language=cell("language"),
+            organisation=cell("organisation"),
+            kind=cell("kind"),
         ))
     if not officials:
         raise ListError(_l("El archivo no tiene filas de funcionarios bajo los encabezados."))

@@ -38,7 +38,13 @@ KIND_WORDS = {
     "civil_other": ("otra", "otra de la sociedad civil", "sociedad civil", "other", "civil society", "civil_other"),
 }
 _KIND_BY_WORD = {word: kind for kind, words in KIND_WORDS.items() for word in words}
-_LEVEL_KIND = {"national": "state_national", "regional": "state_regional", "local": "state_local"}
+#: the kind of a State body of a reference type, by the type's level
+LEVEL_KINDS = {"national": "state_national", "regional": "state_regional", "local": "state_local"}
+
+
+def kind_of_word(text: str) -> str | None:
+    """The kind a person wrote ("veeduría", "ONG", "estatal regional"...), or None if unknown."""
+    return _KIND_BY_WORD.get(fold(text))
 _NO = {"no", "0", "false", "falso", "inactiva", "inactive"}
 
 
@@ -108,12 +114,12 @@ def _resolve(values: dict[str, str], number: int) -> OrganisationRow:
         if row.institution is None:
             row.problems.append(_("Tipo de institución desconocido: «%(type)s».", type=type_text))
     if kind_text := values.get("kind"):
-        row.kind = _KIND_BY_WORD.get(fold(kind_text), "")
+        row.kind = kind_of_word(kind_text) or ""
         if not row.kind:
             row.problems.append(_("Clase de organización desconocida: «%(kind)s». Use estatal nacional, estatal "
                                   "regional, estatal local, veeduría, ONG u otra.", kind=kind_text))
     elif row.institution is not None:
-        row.kind = _LEVEL_KIND.get(row.institution.level, "state_national")
+        row.kind = LEVEL_KINDS.get(row.institution.level, "state_national")
     else:
         row.problems.append(_("Falta la clase de organización (o un tipo de institución de referencia)."))
     _regions(values.get("regions", ""), row)
