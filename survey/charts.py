@@ -93,6 +93,17 @@ def bar_chart(title: str, items: list[tuple[str, float | None]], *, maximum: flo
                     label_width=label_width, maximum=top)
 
 
+def grouped_items(categories: list[str],
+                  series: list[tuple[str, list[float | None]]]) -> list[tuple[str, float | None]]:
+    """Bars of several series side by side, category by category: ``(category · series, value)``.
+
+    *series* is ``[(name, values)]`` with one value per category, e.g. the State's and civil
+    society's index per axis; the bars of one category stay next to each other.
+    """
+    return [(f"{category} · {name}", values[index]) for index, category in enumerate(categories)
+            for name, values in series]
+
+
 def heat_class(value: float | None) -> str:
     """CSS class of a heat-map cell for an index 0..100 (five bands; none when empty)."""
     if value is None:

@@ -99,7 +99,7 @@ def make_response(invitation: Invitation, answers: dict, submitted: bool = True,
     from survey.services.submissions import answer_rows
 
     version = version or invitation.round.version
-    questionnaire = version.load()
+    questionnaire = version.load().for_sector(invitation.sector)  # what the invitation's sector is asked
     when = submitted_at or utcnow()
     response = Response(
         invitation=invitation, round_id=invitation.round_id, version_id=version.id, answers=dict(answers),

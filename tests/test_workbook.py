@@ -169,12 +169,12 @@ def test_responses_sheet_expands_choices_and_grids_with_real_types(story, tmp_pa
     wb, _, _ = built(tmp_path, round_)
     ws = wb["Respuestas"]
     header = [c.value for c in ws[1]]
-    assert header[:5] == ["ID respuesta", "Versión", "Institución", "Región", "Enviado"]
-    assert header[5:] == [
+    assert header[:6] == ["ID respuesta", "Versión", "Institución", "Región", "Sector", "Enviado"]
+    assert header[6:] == [
         "org_name", "has_plan", "plan_status", "actions__a", "actions__b", "actions__c", "budget", "staff",
         "plan_date", "grid__r1", "grid__r2", "victims__f__adult", "victims__f__minor", "victims__m__adult",
         "victims__m__minor", "quality", "notes"]
-    assert ws.freeze_panes == "A2" and ws.auto_filter.ref == "A1:V4"
+    assert ws.freeze_panes == "A2" and ws.auto_filter.ref == "A1:W4"
     rows = [dict(zip(header, row)) for row in ws.iter_rows(min_row=2, values_only=True)]
     assert len(rows) == 3
     first, second, third = rows
@@ -240,10 +240,10 @@ def test_english_workbook(story, tmp_path):
     assert wb.sheetnames[:6] == ["Summary", "Chart", "Axis 1", "Axis 2", "Profile", "Matrix"]
     assert wb.sheetnames[6:] == ["Responses", "Responses (codes)", "Dictionary", "Invitations"]
     assert wb["Axis 2"]["A1"].value == "Axis 2: Protección (en)"
-    header = [c.value for c in wb["Responses"][1]][:5]
-    assert header == ["Response ID", "Version", "Institution", "Region", "Submitted"]
+    header = [c.value for c in wb["Responses"][1]][:6]
+    assert header == ["Response ID", "Version", "Institution", "Region", "Sector", "Submitted"]
     first = [c.value for c in wb["Responses"][2]]
-    assert first[6] == "Yes" and first[7] == "Opción approved (en)"
+    assert first[4] == "State" and first[7] == "Yes" and first[8] == "Opción approved (en)"
     assert find_row(wb["Summary"], "Round")[1].value == "Informe 2026"
 
 

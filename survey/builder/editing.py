@@ -84,7 +84,7 @@ def replace_section(document: Document, key: str, fields: Document) -> Document:
     """Replace the fields of section *key* by *fields*, keeping its questions and extra keys."""
     new = copy.deepcopy(document)
     section = new["sections"][section_index(new, key)]
-    for name in ("key", "title", "description"):
+    for name in ("key", "title", "description", "audience"):
         if fields.get(name) is None:
             section.pop(name, None)
         else:

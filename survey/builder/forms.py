@@ -65,6 +65,8 @@ def parse_question(form: Mapping[str, str], existing: Mapping | None, targets: d
         doc["help"] = help_text
     if form.get("required"):
         doc["required"] = True
+    if audience := f.value(form, "audience"):
+        doc["audience"] = audience
     names = _applicable(qtype, cell_type)
     known = [option.get("value") for option in existing.get("options") or []]
     for name in ("options", "rows", "columns"):
@@ -175,7 +177,7 @@ def question_values(doc: Mapping) -> dict[str, str]:
     # An example question's text is not shown: it is there to be replaced, not kept by a careless save.
     text = None if editing.is_placeholder(doc) else doc.get("text")
     values = {"key": doc.get("key", ""), "type": doc.get("type", ""),
-              "required": "1" if doc.get("required") else "",
+              "required": "1" if doc.get("required") else "", "audience": doc.get("audience") or "",
               **f.bilingual_values(text, "text"), **f.bilingual_values(doc.get("help"), "help")}
     for name in ("options", "rows", "columns"):
         values[name] = f.options_text(doc.get(name))

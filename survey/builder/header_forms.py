@@ -69,15 +69,15 @@ def axes_of(document: Mapping) -> list[tuple[str, str]]:
 
 
 def parse_section(form: Mapping[str, str], placed: Placed) -> dict[str, Any]:
-    """Key, title, description and axis of a section."""
+    """Key, title, description, axis and audience (None: everyone) of a section."""
     return {"key": f.limit(form, "key", 64, placed, "key") or None,
             "title": f.bilingual(form, "title", f.SHORT, placed),
             "description": f.bilingual(form, "description", f.LONG, placed),
-            "axis": f.value(form, "axis") or None}
+            "axis": f.value(form, "axis") or None, "audience": f.value(form, "audience") or None}
 
 
 def section_values(section: Mapping) -> dict[str, str]:
     """Form values of a section."""
-    return {"key": section.get("key", ""), "axis": section.get("axis") or "",
+    return {"key": section.get("key", ""), "axis": section.get("axis") or "", "audience": section.get("audience") or "",
             **f.bilingual_values(section.get("title"), "title"),
             **f.bilingual_values(section.get("description"), "description")}

@@ -38,6 +38,10 @@ MESSAGES = {
     "unknown_axis": _l("El eje no pertenece al marco del cuestionario."),
     "unknown_framework": _l("Marco desconocido."),
     "empty": _l("La lista está vacía."),
+    "audience_conflict": _l("La pregunta no puede dirigirse a otro tipo de participante que su sección: puede "
+                            "limitar los destinatarios de la sección, no contradecirlos."),
+    "audience_reference": _l("Esta pregunta depende de otra que parte de sus destinatarios nunca responde "
+                             "(está dirigida solo al Estado o solo a la sociedad civil)."),
     "parse_error": _l("El archivo no se pudo leer."),
 }
 
@@ -53,7 +57,7 @@ QUESTION_FIELDS = {
     "key": "key", "type": "type", "text": "text", "help": "help", "required": "required", "options": "options",
     "rows": "rows", "columns": "columns", "cell_type": "cell_type", "cell_min": "cell_min", "cell_max": "cell_max",
     "min": "min", "max": "max", "pattern": "pattern", "decimals": "decimals", "currency": "currency",
-    "max_ref": "max_ref", "exclusive_options": "exclusive_options", "show_if": "show_if",
+    "max_ref": "max_ref", "exclusive_options": "exclusive_options", "show_if": "show_if", "audience": "audience",
 }
 SCORE_FIELDS = {
     "weight": "score_weight", "method": "score_method", "if_hidden": "score_if_hidden", "points": "score_points",
@@ -61,7 +65,8 @@ SCORE_FIELDS = {
     "thresholds": "score_thresholds", "denominator": "score_denominator",
     "on_zero_denominator": "score_on_zero", "column_points": "score_column_points",
 }
-SECTION_FIELDS = {"key": "key", "title": "title", "description": "description", "axis": "axis"}
+SECTION_FIELDS = {"key": "key", "title": "title", "description": "description", "axis": "axis",
+                  "audience": "audience"}
 HEADER_FIELDS = {"key": "key", "title": "title", "description": "description", "framework": "framework"}
 
 

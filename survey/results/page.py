@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask_babel import gettext as _
+from flask_babel import pgettext
 
 from survey import charts
 from survey.models import Round
@@ -37,6 +38,30 @@ class AxisView:
     questions: list[QuestionView]
 
 
+@dataclass(frozen=True)
+class HeatColumn:
+    """A column of the heat maps: an axis, for every response or for one sector's."""
+
+    axis: str
+    sector: str | None
+    label: str
+
+
+@dataclass(frozen=True)
+class SectorRow:
+    """One axis of the national table by sector: the index of all responses, then of each sector."""
+
+    name: str
+    index: float | None
+    by_sector: list[tuple[float | None, int]]
+
+
+def sector_label(sector: str) -> str:
+    """What a sector is called on the page."""
+    # "Estado" alone is a status elsewhere in the interface: the sector names have their own context.
+    return pgettext("sector", "Estado") if sector == "state" else pgettext("sector", "Sociedad civil")
+
+
 @dataclass
 class ResultsPage:
     """Everything the results template draws."""
@@ -51,43 +76,92 @@ class ResultsPage:
     axes_chart: charts.BarChart
     rate_chart: charts.BarChart
     axes: list[AxisView]
+    #: the heat maps' value columns: one per axis, or (State and civil society invited) one per axis and sector
+    heat_columns: list[HeatColumn] = field(default_factory=list)
+    #: per axis, every response then State and civil society side by side (empty unless both were invited)
+    sector_rows: list[SectorRow] = field(default_factory=list)
+
+    @property
+    def sector_names(self) -> list[str]:
+        """The sectors' names, in the order of the split columns."""
+        return [sector_label(sector) for sector in self.indices.sectors]
 
 
 def build_page(round_: Round, lang: str) -> ResultsPage:
-    """Gather the figures of *round_* and lay out its charts."""
+    """Gather the figures of *round_* and lay out its charts (split by sector when both were invited)."""
     questions = for_round(round_)
     indices = figures.axis_indices(round_.id, lang)
     stats = figures.question_stats(round_.id, questions)
+    split = {sector: figures.question_stats(round_.id, questions, sector) for sector in indices.sectors
+             } if indices.is_split else {}
     total, regions = figures.participation(round_.id, "region", lang)
     institutions = figures.participation(round_.id, "institution", lang)[1]
     axes = questions.framework.axes
-    axes_chart = charts.bar_chart(
-        _("Índice nacional por eje (0-100)"),
-        [(axis.name.get(lang), indices.national.index(axis.key)) for axis in axes], maximum=100,
-        empty=_("sin datos"))
+    names = [axis.name.get(lang) for axis in axes]
+    if indices.is_split:
+        items = charts.grouped_items(names, [(sector_label(sector), [indices.national.index(axis.key, sector)
+                                                                      for axis in axes])
+                                             for sector in indices.sectors])
+    else:
+        items = [(name, indices.national.index(axis.key)) for name, axis in zip(names, axes)]
+    axes_chart = charts.bar_chart(_("Índice nacional por eje (0-100)"), items, maximum=100, empty=_("sin datos"))
     rate_chart = charts.bar_chart(
         _("Tasa de respuesta por región"),
         [(group.name or _("(sin región)"), group.rate) for group in regions], maximum=1, percent=True)
-    views = [AxisView(axis.key, axis.name.get(lang), [question_view(e, stats[e.key], lang)
-                                                     for e in questions.on_axis(axis.key)]) for axis in axes]
+
+    def view(entry: Entry) -> QuestionView:
+        return question_view(entry, stats[entry.key], lang, {sector: by[entry.key] for sector, by in split.items()})
+
+    views = [AxisView(axis.key, axis.name.get(lang), [view(e) for e in questions.on_axis(axis.key)]) for axis in axes]
     profile = questions.on_axis(None)
     if profile:
-        views.insert(0, AxisView(None, _("Perfil"), [question_view(e, stats[e.key], lang) for e in profile]))
-    return ResultsPage(round_, questions, figures.submitted_count(round_.id), total, regions, institutions, indices,
+        views.insert(0, AxisView(None, _("Perfil"), [view(e) for e in profile]))
+    page = ResultsPage(round_, questions, figures.submitted_count(round_.id), total, regions, institutions, indices,
                        axes_chart, rate_chart, views)
+    sectors = indices.sectors if indices.is_split else (None,)
+    page.heat_columns = [HeatColumn(axis.key, sector, f"{name} · {sector_label(sector)}" if sector else name)
+                         for axis, name in zip(axes, names) for sector in sectors]
+    if indices.is_split:
+        national = indices.national
+        page.sector_rows = [SectorRow(name, national.index(axis.key),
+                                      [(national.index(axis.key, sector), national.mean(axis.key, sector).count)
+                                       for sector in indices.sectors])
+                            for axis, name in zip(axes, names)]
+    return page
 
 
-def question_view(entry: Entry, stats: figures.QuestionStats, lang: str) -> QuestionView:
-    """The chart or table of one question, by type."""
+def _choice_bars(q, stats: figures.QuestionStats, lang: str,
+                 codes: list[str] | None = None) -> tuple[list[str], list[float | None], list[str]]:
+    """(labels, shares, texts shown) of a choice question's options (those of *codes*, in that order)."""
+    counts = choice_counts(q, stats, lang)
+    if codes is not None:
+        found = {str(code): (label, code, count) for label, code, count in counts}
+        counts = [found.get(code, (code, code, 0)) for code in codes]
+    shares = [count / stats.answered if stats.answered else None for _label, _code, count in counts]
+    displays = [f"{count} ({charts.format_number(share, percent=True)})"
+                for (_label, _code, count), share in zip(counts, shares)]
+    return [label for label, _code, _count in counts], shares, displays
+
+
+def question_view(entry: Entry, stats: figures.QuestionStats, lang: str,
+                  by_sector: dict[str, figures.QuestionStats] | None = None) -> QuestionView:
+    """The chart or table of one question, by type; a choice question's chart has a bar per option and
+    sector when *by_sector* holds the figures of each sector."""
     q = entry.question
     view = QuestionView(entry, stats)
     title = q.text.get(lang)
-    if q.type in CHOICES:
-        counts = choice_counts(q, stats, lang)
-        shares = [(label, count / stats.answered if stats.answered else None) for label, _code, count in counts]
-        displays = [f"{count} ({charts.format_number(share, percent=True)})"
-                    for (_label, _code, count), (_name, share) in zip(counts, shares)]
-        view.chart = charts.bar_chart(title, shares, maximum=1, displays=displays)
+    if q.type in CHOICES and by_sector:
+        codes = [str(code) for _label, code, _count in choice_counts(q, stats, lang)]
+        labels = _choice_bars(q, stats, lang, codes)[0]
+        bars = {sector: _choice_bars(q, figures_, lang, codes) for sector, figures_ in by_sector.items()}
+        items = charts.grouped_items(labels, [(sector_label(sector), shares)
+                                              for sector, (_names, shares, _texts) in bars.items()])
+        # In the order grouped_items lays the bars out: option by option, each sector's bar.
+        displays = [texts[index] for index in range(len(labels)) for _names, _shares, texts in bars.values()]
+        view.chart = charts.bar_chart(title, items, maximum=1, displays=displays)
+    elif q.type in CHOICES:
+        labels, shares, displays = _choice_bars(q, stats, lang)
+        view.chart = charts.bar_chart(title, list(zip(labels, shares)), maximum=1, displays=displays)
     if q.type in NUMBERS or q.type == "likert":
         view.numbers = stats.numbers.get("")
     if q.type in NUMBERS and view.numbers is not None:

@@ -52,12 +52,16 @@ def version_id_of(invitation: Invitation) -> int:
 
 
 def questionnaire_of(invitation: Invitation) -> questionnaires.Questionnaire:
-    """The questionnaire the official answers (see :func:`version_id_of`)."""
-    return load_version(version_id_of(invitation))
+    """The questionnaire the official answers (see :func:`version_id_of`), as their sector sees it."""
+    return load_version(version_id_of(invitation), invitation.sector)
 
 
-def load_version(version_id: int) -> questionnaires.Questionnaire:
+def load_version(version_id: int, sector: str | None = None) -> questionnaires.Questionnaire:
     """The questionnaire of version *version_id*, parsed once per process.
+
+    With *sector* ("state" or "civil"), the view of it that kind of respondent answers
+    (``Questionnaire.for_sector``): built once per parsed questionnaire and kept with it, so a
+    page save or a submission pays a dictionary lookup for it.
 
     Only the fingerprint is read (once per database session, or never when the personal-link
     lookup brought it along, see :func:`remember_fingerprint`): the document (tens of KB of
@@ -69,7 +73,7 @@ def load_version(version_id: int) -> questionnaires.Questionnaire:
         known[version_id] = db.session.scalar(
             select(QuestionnaireVersion.fingerprint).where(QuestionnaireVersion.id == version_id))
     return load_cached(known[version_id], lambda: db.session.scalar(
-        select(QuestionnaireVersion.document).where(QuestionnaireVersion.id == version_id)))
+        select(QuestionnaireVersion.document).where(QuestionnaireVersion.id == version_id))).for_sector(sector)
 
 
 _FINGERPRINTS = "survey_version_fingerprints"
@@ -155,26 +159,32 @@ def save_page(invitation: Invitation, section_key: str, formdata: Mapping[str, l
     the UPDATE then requires the response's ``updated_at`` to be the one read. If another save or a
     submission came in between, the page is worked out again from the row re-read under the lock.
 
-    :raise KeyError: when the questionnaire has no section *section_key*.
+    :raise KeyError: when the questionnaire, as the invitation's sector sees it, has no section *section_key*.
     """
     formdata = _without_controls(formdata)
     response = invitation.response
     if response is not None:
-        result, resume_at = _page(response, section_key, formdata, go_to, require_complete, follow_up)
+        result, resume_at = _page(response, invitation.sector, section_key, formdata, go_to, require_complete,
+                                  follow_up)
         database.begin_writing()
         if _store(invitation, response, result.answers, resume_at):
             return result
     response = response_for_writing(invitation)  # locked: nothing changes it until the commit
-    result, resume_at = _page(response, section_key, formdata, go_to, require_complete, follow_up)
+    result, resume_at = _page(response, invitation.sector, section_key, formdata, go_to, require_complete,
+                              follow_up)
     if not _store(invitation, response, result.answers, resume_at):
         raise RuntimeError(f"response {response.id} changed under its lock")
     return result
 
 
-def _page(response: Response, section_key: str, formdata: dict[str, list[str]], go_to: str | None,
+def _page(response: Response, sector: str, section_key: str, formdata: dict[str, list[str]], go_to: str | None,
           require_complete: bool, follow_up: Collection[str] = ()) -> tuple[PageResult, str]:
-    """The answers to store after this page, what to show, and the section to resume at."""
-    questionnaire = load_version(response.version_id)
+    """The answers to store after this page, what to show, and the section to resume at.
+
+    Worked out on the questionnaire as *sector* sees it: a section or question of the other kind
+    is unknown here, so a forged field for it is never stored.
+    """
+    questionnaire = load_version(response.version_id, sector)
     keys = {question.key for question in questionnaire.section(section_key).questions}
     saved = dict(response.answers or {})
     parsed, parse_errors = questionnaires.parse_form(questionnaire, section_key, formdata)

@@ -7,7 +7,9 @@ recomputation.
 
 The index of a group on an axis is the arithmetic mean of the per-response indices on
 that axis that are not null, over the group's submitted responses; null if there are
-none. (The workbook export uses the same definition.)
+none. (The workbook export uses the same definition.) Every group also carries the same
+figures per sector (``by_sector``: "state" officials, "civil" society), since each kind is
+asked its own questions: what the State says and what watchdogs observe, side by side.
 """
 from __future__ import annotations
 
@@ -30,6 +32,7 @@ from survey.models import (
     RoundResult,
 )
 from survey.models._types import utcnow
+from survey.models.rounds import SECTORS
 
 #: question types whose answers are counted by value (free text, numbers and dates are not)
 COUNTED_TYPES = ("single_choice", "multiple_choice", "yes_no", "likert", "matrix")
@@ -92,8 +95,11 @@ def question_counts(round_id: int, keys: list[str], grid_keys: list[str] = ()) -
     return counts
 
 
-def _blank_group() -> dict[str, Any]:
-    return {"by_status": {}, "sums": defaultdict(float), "scored": defaultdict(int), "responses": 0}
+def _blank_group(*, with_sectors: bool = True) -> dict[str, Any]:
+    group = {"by_status": {}, "sums": defaultdict(float), "scored": defaultdict(int), "responses": 0}
+    if with_sectors:
+        group["sectors"] = defaultdict(lambda: _blank_group(with_sectors=False))
+    return group
 
 
 def _groups(round_id: int, axes: list[str]) -> dict[tuple[str, str], dict[str, Any]]:
@@ -108,35 +114,41 @@ def _groups(round_id: int, axes: list[str]) -> dict[tuple[str, str], dict[str, A
             yield ("region", str(region_id))
 
     status_rows = db.session.execute(
-        select(Invitation.institution_id, Invitation.region_id, Invitation.status, func.count())
+        select(Invitation.institution_id, Invitation.region_id, Invitation.sector, Invitation.status, func.count())
         .where(Invitation.round_id == round_id)
-        .group_by(Invitation.institution_id, Invitation.region_id, Invitation.status)
+        .group_by(Invitation.institution_id, Invitation.region_id, Invitation.sector, Invitation.status)
     )
-    for institution_id, region_id, status, count in status_rows:
+    for institution_id, region_id, sector, status, count in status_rows:
         for target in targets(institution_id, region_id):
-            by_status = groups[target]["by_status"]
-            by_status[status] = by_status.get(status, 0) + count
+            for group in (groups[target], groups[target]["sectors"][sector]):
+                group["by_status"][status] = group["by_status"].get(status, 0) + count
     columns = []
     for axis in axes:
         value = Response.scores[axis].as_float()
         columns += [func.sum(value), func.count(value)]
     score_rows = db.session.execute(
-        select(Invitation.institution_id, Invitation.region_id, func.count(Response.id), *columns)
+        select(Invitation.institution_id, Invitation.region_id, Invitation.sector, func.count(Response.id), *columns)
         .join(Invitation, Invitation.id == Response.invitation_id)
         .where(Response.round_id == round_id, Response.submitted_at.is_not(None))
-        .group_by(Invitation.institution_id, Invitation.region_id)
+        .group_by(Invitation.institution_id, Invitation.region_id, Invitation.sector)
     )
-    for institution_id, region_id, responses, *sums in score_rows:
+    for institution_id, region_id, sector, responses, *sums in score_rows:
         for target in targets(institution_id, region_id):
-            group = groups[target]
-            group["responses"] += responses
-            for i, axis in enumerate(axes):
-                group["sums"][axis] += float(sums[2 * i] or 0.0)
-                group["scored"][axis] += int(sums[2 * i + 1] or 0)
+            for group in (groups[target], groups[target]["sectors"][sector]):
+                group["responses"] += responses
+                for i, axis in enumerate(axes):
+                    group["sums"][axis] += float(sums[2 * i] or 0.0)
+                    group["scored"][axis] += int(sums[2 * i + 1] or 0)
     return groups
 
 
 def _group_payload(group: dict[str, Any], axes: list[str]) -> dict[str, Any]:
+    payload = _figures(group, axes)
+    payload["by_sector"] = {sector: _figures(group["sectors"][sector], axes) for sector in SECTORS}
+    return payload
+
+
+def _figures(group: dict[str, Any], axes: list[str]) -> dict[str, Any]:
     by_status = dict(sorted(group["by_status"].items()))
     invited = sum(n for status, n in by_status.items() if status != "revoked")
     submitted = by_status.get("submitted", 0)
@@ -158,16 +170,42 @@ def _group_payload(group: dict[str, Any], axes: list[str]) -> dict[str, Any]:
 
 def _response_indices(round_id: int) -> dict[str, Any]:
     rows = db.session.execute(
-        select(Response.id, Response.invitation_id, Invitation.institution_id, Invitation.region_id, Response.scores)
+        select(Response.id, Response.invitation_id, Invitation.institution_id, Invitation.region_id,
+               Invitation.sector, Response.scores)
         .join(Invitation, Invitation.id == Response.invitation_id)
         .where(Response.round_id == round_id, Response.submitted_at.is_not(None))
         .order_by(Response.id)
     )
     return {
         str(response_id): {"invitation": invitation_id, "institution": institution_id, "region": region_id,
-                           "index": scores or {}}
-        for response_id, invitation_id, institution_id, region_id, scores in rows
+                           "sector": sector, "index": scores or {}}
+        for response_id, invitation_id, institution_id, region_id, sector, scores in rows
     }
+
+
+def question_counts_by_sector(round_id: int, keys: list[str],
+                              grid_keys: list[str] = ()) -> dict[str, dict[str, list[dict[str, Any]]]]:
+    """{question key: {sector: [{item, value, count}]}}: the counts of :func:`question_counts` per sector
+    (``item`` is "" except for grids, as there).
+
+    Reads the answer rows joined to their invitations (the index alone cannot tell sectors
+    apart); run by the aggregation task, never on a request.
+    """
+    counts: dict[str, dict[str, list[dict[str, Any]]]] = defaultdict(lambda: {sector: [] for sector in SECTORS})
+    if not keys:
+        return counts
+    rows = db.session.execute(
+        select(Answer.question_key, Invitation.sector, Answer.item, Answer.value, func.count())
+        .join(Response, Response.id == Answer.response_id)
+        .join(Invitation, Invitation.id == Response.invitation_id)
+        .where(Answer.round_id == round_id, Answer.question_key.in_(keys))
+        .group_by(Answer.question_key, Invitation.sector, Answer.item, Answer.value)
+        .order_by(Answer.question_key, Invitation.sector, Answer.item, Answer.value)
+    )
+    grids = set(grid_keys)
+    for key, sector, item, value, count in rows:
+        counts[key][sector].append({"item": item if key in grids else "", "value": value, "count": count})
+    return counts
 
 
 def compute(round_: Round) -> dict[tuple[str, str], dict[str, Any]]:
@@ -175,8 +213,9 @@ def compute(round_: Round) -> dict[tuple[str, str], dict[str, Any]]:
     counted, axes = _definitions(round_)
     blocks: dict[tuple[str, str], dict[str, Any]] = {}
     grids = sorted(key for key, qtype in counted.items() if qtype == "matrix")
+    by_sector = question_counts_by_sector(round_.id, sorted(counted), grids)
     for key, entries in question_counts(round_.id, sorted(counted), grids).items():
-        blocks[("question", key)] = {"type": counted[key], "counts": entries}
+        blocks[("question", key)] = {"type": counted[key], "counts": entries, "by_sector": by_sector[key]}
     groups = _groups(round_.id, axes)
     groups.setdefault(("national", ""), _blank_group())
     for target, group in groups.items():

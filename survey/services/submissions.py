@@ -50,14 +50,14 @@ def submit(invitation: Invitation, expected_revision: int) -> SubmitOutcome:
     a save that slipped in between sends the submission down the locked path, which reads again.
     """
     response = invitation.response
-    outcome = _prepare(response, expected_revision) if response is not None else None
+    outcome = _prepare(response, invitation.sector, expected_revision) if response is not None else None
     if isinstance(outcome, SubmitOutcome) and outcome.status == "already":
         return outcome  # revisions only move forward: no need to look again
     database.begin_writing()
     if isinstance(outcome, _Prepared) and _apply(invitation, response, outcome):
         return SubmitOutcome("submitted", outcome.number)
     response = response_for_writing(invitation)  # locked: nothing changes it until the commit
-    outcome = _prepare(response, expected_revision)
+    outcome = _prepare(response, invitation.sector, expected_revision)
     if isinstance(outcome, SubmitOutcome):
         return outcome
     if not _apply(invitation, response, outcome):
@@ -77,10 +77,11 @@ class _Prepared:
     rows: list[dict[str, Any]]
 
 
-def _prepare(response: Response, expected_revision: int) -> SubmitOutcome | _Prepared:
+def _prepare(response: Response, sector: str, expected_revision: int) -> SubmitOutcome | _Prepared:
     if response.revision != expected_revision:
         return SubmitOutcome("already", response.revision)
-    questionnaire = load_version(response.version_id)
+    # As the invitation's sector sees it: the other kind's questions are neither required, kept nor scored.
+    questionnaire = load_version(response.version_id, sector)
     check = questionnaires.check_answers(questionnaire, response.answers or {})
     if not check.ok:
         return SubmitOutcome("incomplete", response.revision, check.errors)

@@ -11,10 +11,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import distinct, func, select
+from sqlalchemy import distinct, func, select, true
 
 from survey.extensions import db
 from survey.models import Answer, Institution, Invitation, Region, Response
+from survey.models.rounds import SECTORS
 from survey.workbook.questions import RoundQuestions
 
 #: question types whose answers are counted per value (or per item)
@@ -52,11 +53,22 @@ class GroupIndex:
     code: str = ""
     responses: int = 0
     axes: dict[str, Mean] = field(default_factory=lambda: defaultdict(Mean))
+    #: the same per sector ("state", "civil"): sector -> axis -> mean, and sector -> responses
+    sector_axes: dict[str, dict[str, Mean]] = field(default_factory=lambda: defaultdict(lambda: defaultdict(Mean)))
+    sector_responses: dict[str, int] = field(default_factory=lambda: defaultdict(int))
 
-    def index(self, axis: str) -> float | None:
-        """The group's index on *axis*, None when no response has one."""
-        mean = self.axes.get(axis)
+    def index(self, axis: str, sector: str | None = None) -> float | None:
+        """The group's index on *axis* (of the responses of *sector* only), None when no response has one."""
+        mean = (self.axes if sector is None else self.sector_axes.get(sector, {})).get(axis)
         return mean.value if mean else None
+
+    def mean(self, axis: str, sector: str | None = None) -> Mean:
+        """The running mean behind :meth:`index` (its ``count`` is the responses with an index)."""
+        return (self.axes if sector is None else self.sector_axes.get(sector, {})).get(axis) or Mean()
+
+    def responses_of(self, sector: str | None) -> int:
+        """Submitted responses of the group (of *sector* only)."""
+        return self.responses if sector is None else self.sector_responses.get(sector, 0)
 
 
 @dataclass
@@ -66,6 +78,13 @@ class Indices:
     national: GroupIndex
     institutions: list[GroupIndex]
     regions: list[GroupIndex]
+    #: the sectors of the round's live invitations, in SECTORS order
+    sectors: tuple[str, ...] = ()
+
+    @property
+    def is_split(self) -> bool:
+        """True when both State officials and civil society were invited: figures are shown per sector."""
+        return len(self.sectors) > 1
 
 
 def axis_indices(round_id: int, lang: str = "es") -> Indices:
@@ -80,25 +99,28 @@ def axis_indices(round_id: int, lang: str = "es") -> Indices:
     by_inst: dict[int | None, GroupIndex] = {}
     by_region: dict[int | None, GroupIndex] = {}
     invited = db.session.execute(
-        select(Invitation.institution_id, Invitation.region_id).distinct()
+        select(Invitation.institution_id, Invitation.region_id, Invitation.sector).distinct()
         .where(Invitation.round_id == round_id, Invitation.revoked_at.is_(None))
     ).all()
-    for inst_id, region_id in invited:
+    for inst_id, region_id, _sector in invited:
         _group(by_inst, inst_id, institutions, lang)
         _group(by_region, region_id, regions, lang)
     rows = db.session.execute(
-        select(Invitation.institution_id, Invitation.region_id, Response.scores)
+        select(Invitation.institution_id, Invitation.region_id, Invitation.sector, Response.scores)
         .join(Invitation, Response.invitation_id == Invitation.id)
         .where(Response.round_id == round_id, Response.submitted_at.is_not(None))
         .execution_options(yield_per=BATCH)
     )
-    for inst_id, region_id, scores in rows:
+    for inst_id, region_id, sector, scores in rows:
         groups = (national, _group(by_inst, inst_id, institutions, lang), _group(by_region, region_id, regions, lang))
         for group in groups:
             group.responses += 1
+            group.sector_responses[sector] += 1
             for axis, value in (scores or {}).items():
                 group.axes[axis].add(value)
-    return Indices(national, _sorted(by_inst), _sorted(by_region))
+                group.sector_axes[sector][axis].add(value)
+    sectors = tuple(sector for sector in SECTORS if any(row[2] == sector for row in invited))
+    return Indices(national, _sorted(by_inst), _sorted(by_region), sectors)
 
 
 def _group(groups: dict, key: int | None, names: dict, lang: str) -> GroupIndex:
@@ -201,8 +223,20 @@ def _code(value: Any) -> str:
     return str(value)
 
 
-def question_stats(round_id: int, questions: RoundQuestions) -> dict[str, QuestionStats]:
-    """Counts, numeric summaries and date ranges of every question of the round, keyed by question key."""
+def _of_sector(round_id: int, sector: str | None):
+    """The condition keeping the answer rows of *sector*'s responses (all rows when None)."""
+    if sector is None:
+        return true()
+    return Answer.response_id.in_(
+        select(Response.id).join(Invitation, Response.invitation_id == Invitation.id)
+        .where(Response.round_id == round_id, Invitation.sector == sector))
+
+
+def question_stats(round_id: int, questions: RoundQuestions, sector: str | None = None) -> dict[str, QuestionStats]:
+    """Counts, numeric summaries and date ranges of every question of the round, keyed by question key.
+
+    With *sector*, of the responses of State officials ("state") or civil society ("civil") only.
+    """
     stats = {entry.key: QuestionStats() for entry in questions}
     by_type = defaultdict(list)
     for entry in questions:
@@ -212,7 +246,8 @@ def question_stats(round_id: int, questions: RoundQuestions) -> dict[str, Questi
     multiple = set(by_type["multiple_choice"])
     multi = by_type["multiple_choice"] + by_type["matrix_single_choice"] + by_type["matrix_integer"]
     single = [entry.key for entry in questions if entry.key not in set(multi)]
-    base = select(Answer.question_key).where(Answer.round_id == round_id)
+    in_sector = _of_sector(round_id, sector)
+    base = select(Answer.question_key).where(Answer.round_id == round_id, in_sector)
     if single:
         for key, n in db.session.execute(
             base.add_columns(func.count(Answer.id)).where(Answer.question_key.in_(single)).group_by(Answer.question_key)
@@ -242,7 +277,7 @@ def question_stats(round_id: int, questions: RoundQuestions) -> dict[str, Questi
             _add_count(stats[key], item, value, n)
     numeric = [k for t in (*NUMBER_TYPES, "matrix_integer") for k in by_type[t]]
     if numeric:
-        _number_stats(round_id, numeric, stats)
+        _number_stats(round_id, numeric, stats, in_sector)
     if by_type["date"]:
         for key, first, last in db.session.execute(
             base.add_columns(func.min(Answer.value), func.max(Answer.value))
@@ -258,26 +293,26 @@ def _add_count(stats: QuestionStats, item: str | None, value: str, n: int) -> No
     stats.counts[(item or "", value)] = stats.counts.get((item or "", value), 0) + n
 
 
-def _number_stats(round_id: int, keys: list[str], stats: dict[str, QuestionStats]) -> None:
+def _number_stats(round_id: int, keys: list[str], stats: dict[str, QuestionStats], in_sector) -> None:
     rows = db.session.execute(
         select(Answer.question_key, Answer.item, func.count(Answer.number), func.avg(Answer.number),
                func.min(Answer.number), func.max(Answer.number))
-        .where(Answer.round_id == round_id, Answer.question_key.in_(keys), Answer.number.is_not(None))
+        .where(Answer.round_id == round_id, Answer.question_key.in_(keys), Answer.number.is_not(None), in_sector)
         .group_by(Answer.question_key, Answer.item)
     ).all()
     for key, item, n, mean, low, high in rows:
-        stats[key].numbers[item or ""] = NumberStats(n, _float(mean), _median(round_id, key, item, n),
+        stats[key].numbers[item or ""] = NumberStats(n, _float(mean), _median(round_id, key, item, n, in_sector),
                                                      _float(low), _float(high))
 
 
-def _median(round_id: int, key: str, item: str, n: int) -> float | None:
+def _median(round_id: int, key: str, item: str, n: int, in_sector) -> float | None:
     """The median from the one or two middle values, fetched in order (no full read)."""
     if not n:
         return None
     middle = db.session.scalars(
         select(Answer.number)
         .where(Answer.round_id == round_id, Answer.question_key == key, Answer.item == item,
-               Answer.number.is_not(None))
+               Answer.number.is_not(None), in_sector)
         .order_by(Answer.number).offset((n - 1) // 2).limit(2 - n % 2)
     ).all()
     return sum(middle) / len(middle) if middle else None

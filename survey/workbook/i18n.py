@@ -47,6 +47,13 @@ TEXTS = {
     "responses_with_index": lazy_pgettext("workbook", "Respuestas con índice"),
     "no_region": lazy_pgettext("workbook", "(sin región)"),
     "no_institution": lazy_pgettext("workbook", "(sin institución)"),
+    "index_by_sector": lazy_pgettext("workbook", "Índice por eje: Estado y sociedad civil"),
+    "sector": lazy_pgettext("workbook", "Sector"),
+    # "Estado" alone is an invitation's status: the sector names have their own context
+    "sector.state": lazy_pgettext("workbook: sector", "Estado"),
+    "sector.civil": lazy_pgettext("workbook: sector", "Sociedad civil"),
+    "index_of": lazy_pgettext("workbook", "Índice: {sector}"),
+    "responses_of": lazy_pgettext("workbook", "Respuestas con índice: {sector}"),
     # axis sheets
     "question": lazy_pgettext("workbook", "Pregunta"),
     "answers": lazy_pgettext("workbook: a count", "Respuestas"),

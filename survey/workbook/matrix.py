@@ -21,8 +21,11 @@ SCALE = {"start_type": "num", "start_value": 0, "start_color": "F8696B",
 
 def write_matrix(sheet: Sheet, questions: RoundQuestions, indices: figures.Indices, lang: str) -> None:
     """Write both blocks and colour their index cells."""
-    axes = questions.framework.axes
-    headers = [axis.name.get(lang) for axis in axes]
+    # With State officials and civil society invited, each axis has a column per sector (each is asked its own).
+    sectors = indices.sectors if indices.is_split else (None,)
+    columns = [(axis.key, sector) for axis in questions.framework.axes for sector in sectors]
+    headers = [f"{axis.name.get(lang)} · {text(f'sector.{sector}', lang)}" if sector else axis.name.get(lang)
+               for axis in questions.framework.axes for sector in sectors]
     blocks = [
         (text("institution", lang), indices.institutions, text("no_institution", lang)),
         (text("region", lang), indices.regions, text("no_region", lang)),
@@ -31,7 +34,7 @@ def write_matrix(sheet: Sheet, questions: RoundQuestions, indices: figures.Indic
     sample += [[g.name or unnamed] for _, groups, unnamed in blocks for g in groups]
     sheet.fit_columns(sample, maximum=50)
     sheet.ws.freeze_panes = "B1"
-    last_col = get_column_letter(2 + len(axes))
+    last_col = get_column_letter(2 + len(columns))
     for position, (label, groups, unnamed) in enumerate(blocks):
         if position:
             sheet.blank()
@@ -39,8 +42,8 @@ def write_matrix(sheet: Sheet, questions: RoundQuestions, indices: figures.Indic
         first = sheet.row_count + 1
         for group in groups:
             cells = [sheet.cell(group.name or unnamed), group.responses]
-            for axis in axes:
-                value = group.index(axis.key)
+            for axis, sector in columns:
+                value = group.index(axis, sector)
                 cells.append(sheet.cell.styled(value, number_format=ONE_DECIMAL) if value is not None else None)
             sheet.append_cells(cells)
         if groups:

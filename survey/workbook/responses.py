@@ -24,6 +24,7 @@ from survey.models import (
     Response,
     ResponseRevision,
 )
+from survey.models.rounds import SECTORS
 from survey.workbook.cells import Sheet
 from survey.workbook.i18n import text
 from survey.workbook.questions import RoundQuestions
@@ -141,7 +142,7 @@ def pages(round_id: int, size: int = PAGE) -> Iterator[list]:
     while True:
         rows = db.session.execute(
             select(Response.id, QuestionnaireVersion.number, Invitation.institution_id, Invitation.region_id,
-                   Response.submitted_at, ResponseRevision.answers)
+                   Invitation.sector, Response.submitted_at, ResponseRevision.answers)
             .join(Invitation, Response.invitation_id == Invitation.id)
             .join(ResponseRevision, (ResponseRevision.response_id == Response.id)
                   & (ResponseRevision.number == Response.revision))
@@ -161,7 +162,8 @@ def write_responses(labels: Sheet, codes: Sheet, questions: RoundQuestions, roun
     plan = [converter(entry.question, lang) for entry in questions]
     institutions = {i.id: (i.name(lang), i.code) for i in db.session.scalars(select(Institution))}
     regions = {r.id: (r.name(lang), r.ubigeo) for r in db.session.scalars(select(Region))}
-    fixed = [text(k, lang) for k in ("response_id", "version", "institution", "region", "submitted_at")]
+    fixed = [text(k, lang) for k in ("response_id", "version", "institution", "region", "sector", "submitted_at")]
+    sectors = {sector: text(f"sector.{sector}", lang) for sector in SECTORS}
     headers = fixed + [name for names, _ in plan for name in names]
     short_headers = [name[:HEADER_WIDTH] for name in headers]
     keys = [entry.key for entry in questions]
@@ -172,12 +174,13 @@ def write_responses(labels: Sheet, codes: Sheet, questions: RoundQuestions, roun
         sheet.ws.freeze_panes = "A2"
     for page in pages(round_id, page_size):
         label_rows, code_rows = [], []
-        for response_id, version, inst_id, region_id, submitted_at, answers in page:
+        for response_id, version, inst_id, region_id, sector, submitted_at, answers in page:
             answers = answers or {}
             inst = institutions.get(inst_id, none)
             region = regions.get(region_id, none)
-            label_row = [response_id, version, inst[0], region[0], submitted_at]
-            code_row = [response_id, version, inst[1], region[1], submitted_at]
+            # A question not asked to the response's sector stays empty: never stored, so never a zero.
+            label_row = [response_id, version, inst[0], region[0], sectors.get(sector, sector), submitted_at]
+            code_row = [response_id, version, inst[1], region[1], sector, submitted_at]
             for key, convert in zip(keys, converters):
                 label_cells, code_cells = convert(answers.get(key))
                 label_row.extend(label_cells)

@@ -6,6 +6,7 @@ from datetime import datetime
 from openpyxl.chart import BarChart, Reference
 
 from survey.models import Round
+from survey.models.rounds import SECTORS
 from survey.workbook import figures
 from survey.workbook.cells import ONE_DECIMAL, PERCENT, Sheet
 from survey.workbook.i18n import text
@@ -54,3 +55,23 @@ def write_summary(sheet: Sheet, chart_sheet: Sheet, round_: Round, questions: Ro
     # About a landscape A4 page (cm): the chart sheet prints it alone, scaled to one page.
     chart.width, chart.height = 25, 15
     chart_sheet.ws.add_chart(chart, "A1")
+    _write_sectors(sheet, questions, indices, lang)
+
+
+def _write_sectors(sheet: Sheet, questions: RoundQuestions, indices: figures.Indices, lang: str) -> None:
+    """The national index per axis for State officials and for civil society, side by side.
+
+    An axis a sector is never asked about has no index for it (empty, never 0).
+    """
+    t = lambda key, **params: text(key, lang, **params)
+    headers = [t("axis")]
+    for sector in SECTORS:
+        name = t(f"sector.{sector}")
+        headers += [t("index_of", sector=name), t("responses_of", sector=name)]
+    national = indices.national
+    rows = [[axis.name.get(lang), *[cell for sector in SECTORS for cell in
+                                    (national.index(axis.key, sector), national.mean(axis.key, sector).count)]]
+            for axis in questions.framework.axes]
+    sheet.blank()
+    sheet.heading(t("index_by_sector"))
+    sheet.table(headers, rows, formats={1: ONE_DECIMAL, 3: ONE_DECIMAL})

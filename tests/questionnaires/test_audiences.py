@@ -4,7 +4,6 @@ A civil-society member is never asked for their office's budget, and a question 
 """
 from __future__ import annotations
 
-import copy
 import io
 
 import pytest
@@ -13,19 +12,7 @@ from questionnaire_factories import definition, question, section
 import questionnaires
 from questionnaires import DefinitionError, load
 from questionnaires.xlsform import read_xlsform, write_xlsform
-
-
-def sectored(document: dict) -> dict:
-    """The reference PNAT questionnaire with governance for the State only and one prevention question
-    (how well the population knows the risks: a watchdog's observation) for civil society only."""
-    doc = copy.deepcopy(document)
-    sections = {item['key']: item for item in doc['sections']}
-    sections['governance']['audience'] = 'state'
-    for item in sections['prevention']['questions']:
-        if item['key'] == 'population_knowledge':
-            item['audience'] = 'civil'
-    return doc
-
+from tests.sector_support import sectored_document
 
 #: prevention answers: 2 of 4 actions (0.5 x 2), 12 activities (1 x 2), 3400 reached (1 x 1), 40 trained (1 x 2),
 #: high-risk focus yes (1 x 2), results measured no (0 x 1); population knowledge 3 on 1..5 ((3-1)/4 = 0.5 x 1)
@@ -46,9 +33,9 @@ def governance_answers(q: questionnaires.Questionnaire) -> dict:
 
 
 @pytest.fixture
-def pnat(reference_document) -> questionnaires.Questionnaire:
-    """The sectored reference questionnaire."""
-    return load(sectored(reference_document))
+def pnat() -> questionnaires.Questionnaire:
+    """The reference questionnaire with governance for the State and population knowledge for civil society."""
+    return load(sectored_document())
 
 
 def test_a_civil_member_never_sees_the_state_section_and_a_state_official_never_the_civil_question(pnat):
@@ -69,7 +56,7 @@ def test_a_civil_member_never_sees_the_state_section_and_a_state_official_never_
 def test_a_questionnaire_for_everyone_is_its_own_view(reference):
     assert reference.for_sector('civil') is reference
     with pytest.raises(ValueError):
-        load(sectored(reference.to_document())).for_sector('press')
+        load(sectored_document()).for_sector('press')
 
 
 def test_an_unasked_question_is_not_required_and_never_kept(pnat):
