@@ -31,7 +31,7 @@ def register_commands(app: Flask) -> None:
     # Feature command modules: ``group`` objects added at the top level, ``attach(app)`` hooks.
     for name in ("survey.commands.rounds", "survey.commands.round_export", "survey.commands.serve",
                  "survey.commands.audit", "survey.commands.backup", "survey.commands.roles",
-                 "survey.commands.orgs"):
+                 "survey.commands.orgs", "survey.commands.people"):
         if find_spec(name) is None:
             continue
         module = import_module(name)

@@ -47,6 +47,13 @@ class RoundForm(FlaskForm):
         validators=[Optional(), NumberRange(1, 20)],
     )
     escalate_to = StringField(_l("Correo del coordinador"), validators=[Optional(), Length(max=254)])
+    retention_days = IntegerField(
+        _l("Días que se conservan los datos personales tras el cierre"), default=365,
+        validators=[Optional(), NumberRange(0, round_service.MAX_RETENTION_DAYS)],
+        description=_l("Pasado este plazo, el personal puede eliminar el nombre, el correo, el cargo y las "
+                       "respuestas escritas de cada persona; las respuestas de su organización y los "
+                       "resultados se conservan (Ley 29733)."),
+    )
 
     def reminder_policy(self) -> dict:
         """The checked reminder policy; raises RoundError naming the field at fault."""

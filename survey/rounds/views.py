@@ -57,7 +57,8 @@ def _round_fields(form: RoundForm) -> dict:
         "estimated_minutes": form.estimated_minutes.data,
         "allow_edit_after_submit": form.allow_edit_after_submit.data,
         "reminder_policy": form.reminder_policy(),
-        "retention_days": form.retention_days.data,
+        # left out when not sent: the round keeps its period (365 days for a new one)
+        **({"retention_days": form.retention_days.data} if form.retention_days.data is not None else {}),
     }
 
 

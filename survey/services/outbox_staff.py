@@ -15,6 +15,19 @@ from survey.services.outbox import _join_batch
 _ADDRESS = re.compile(r"[^\s<>@,;:\"'()\[\]]+@[^\s<>@,;:\"'()\[\]]+")
 
 
+def _without_person(error: str, invitation: Invitation | None) -> str:
+    # The audit log can never be erased (Ley 29733): an SMTP error names the person by address,
+    # sometimes by mailbox or name, so the log names the invitation instead.
+    if invitation is None:
+        return _ADDRESS.sub("<address>", error)
+    placeholder = f"invitation:{invitation.id}"
+    error = _ADDRESS.sub(placeholder, error)
+    for part in {invitation.email.partition("@")[0], invitation.name}:
+        if len(part) >= 3:
+            error = re.sub(re.escape(part), placeholder, error, flags=re.IGNORECASE)
+    return error
+
+
 def has_been_retried(message: OutboxMessage) -> bool:
     """True if staff already retried *message* by hand (the audit log records it)."""
     return db.session.scalar(
@@ -46,9 +59,8 @@ def retry_by_hand(message: OutboxMessage) -> bool:
     )
     if result.rowcount != 1:
         return False
-    # The audit log can never be erased, so the person's address is named by the invitation id.
-    previous_error = _ADDRESS.sub(f"invitation:{message.invitation_id}", message.last_error)[:200]
-    audit.record("outbox.retry", message, kind=message.kind, previous_error=previous_error or None)
+    audit.record("outbox.retry", message, kind=message.kind,
+                 previous_error=_without_person(message.last_error, message.invitation)[:200] or None)
     db.session.refresh(message)
     _join_batch(message.id)
     return True

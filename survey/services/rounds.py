@@ -35,8 +35,10 @@ DEFAULT_POLICY: dict[str, Any] = {
 #: fields that :func:`update` may change
 EDITABLE = (
     "title", "description", "version", "opens_at", "closes_at", "allow_edit_after_submit",
-    "estimated_minutes", "reminder_policy",
+    "estimated_minutes", "reminder_policy", "retention_days",
 )
+#: the longest retention of personal data a round may set (ten years)
+MAX_RETENTION_DAYS = 3650
 
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
@@ -135,6 +137,9 @@ def _check(round_: Round) -> None:
         raise RoundError(_l("El cierre debe ser posterior a la apertura."), "closes_at")
     if not 1 <= (round_.estimated_minutes or 0) <= 600:
         raise RoundError(_l("El tiempo estimado debe estar entre 1 y 600 minutos."), "estimated_minutes")
+    if not 0 <= (round_.retention_days if round_.retention_days is not None else 365) <= MAX_RETENTION_DAYS:
+        raise RoundError(_l("La conservación de datos personales debe estar entre 0 y %(max)s días.",
+                            max=MAX_RETENTION_DAYS), "retention_days")
 
 
 def create(
@@ -147,6 +152,7 @@ def create(
     allow_edit_after_submit: bool = False,
     estimated_minutes: int = 30,
     reminder_policy: dict[str, Any] | None = None,
+    retention_days: int = 365,
     user: User | None = None,
 ) -> Round:
     """Create a draft round on a published *version*; naive dates are Lima time."""
@@ -161,6 +167,7 @@ def create(
         allow_edit_after_submit=allow_edit_after_submit,
         estimated_minutes=estimated_minutes,
         reminder_policy=dict(reminder_policy if reminder_policy is not None else DEFAULT_POLICY),
+        retention_days=retention_days,
         created_by=user,
     )
     _check(round_)

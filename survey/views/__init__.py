@@ -17,6 +17,7 @@ BLUEPRINT_MODULES = (
     "survey.outbox.views",
     "survey.results.views",
     "survey.organisations.views",
+    "survey.people.views",
 )
 
 
