@@ -11,7 +11,7 @@ from survey.models import Institution, Invitation, Organisation, Region
 from survey.services import invitations as invitation_service
 from survey.services import organisations
 from survey.services.official_list import OfficialRow
-from tests.factories import login_as, make_round, make_staff
+from tests.factories import login_as, make_invitation, make_round, make_staff
 
 
 def region(key: str) -> Region:
@@ -106,3 +106,12 @@ def test_the_web_report_offers_to_register_missing_organisations_and_lists_them_
 def request_ctx(app, db_session):
     with app.test_request_context():
         yield
+
+
+def test_a_colleague_a_link_is_forwarded_to_answers_for_the_same_organisation(client, veeduria):
+    invitation, token = make_invitation(make_round(), region="puno", organisation=veeduria, sector="civil")
+    db.session.commit()
+    response = client.post(f"/r/{token}/forward", data={"name": "Rosa Huamán", "email": "rosa@veeduria.org"})
+    assert response.status_code == 200
+    colleague = db.session.scalar(select(Invitation).where(Invitation.email == "rosa@veeduria.org"))
+    assert (colleague.organisation, colleague.sector) == (veeduria, "civil")
