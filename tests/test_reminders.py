@@ -119,6 +119,23 @@ def test_after_the_nth_reminder_a_copy_goes_to_the_coordinator(request_ctx):
     ]
 
 
+def test_the_copy_goes_to_the_coordinators_of_the_invitation_s_region_where_there_are_some(request_ctx):
+    from survey.models import Region
+    from tests.factories import make_staff
+
+    cusco = db.session.scalar(select(Region).where(Region.key == "cusco"))
+    for email in ("rosa@chs.org.pe", "ana@chs.org.pe"):
+        make_staff("coordinator", email=email).regions = [cusco]
+    make_staff("coordinator", email="baja@chs.org.pe").is_enabled = False
+    round_ = round_closing_in(6, escalate_after=1, escalate_to="coordina@region.gob.pe")
+    in_cusco, in_puno = invited(round_), invited(round_)
+    in_puno.region = db.session.scalar(select(Region).where(Region.key == "puno"))
+    db.session.flush()
+    reminders.claim_due(NOON)
+    assert reminders_of(in_cusco)[-1] == ("escalation", 1, "ana@chs.org.pe, rosa@chs.org.pe")
+    assert reminders_of(in_puno)[-1] == ("escalation", 1, "coordina@region.gob.pe")
+
+
 def test_a_reminder_another_dispatcher_queued_first_is_not_doubled(request_ctx):
     round_ = round_closing_in(6)
     first, second = invited(round_), invited(round_)

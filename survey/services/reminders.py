@@ -19,7 +19,8 @@ from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from survey.extensions import db
-from survey.models import Invitation, OutboxMessage, Round
+from survey.models import Invitation, OutboxMessage, Round, User
+from survey.models.users import user_regions
 from survey.models._types import utcnow
 from survey.services.rounds import DEFAULT_POLICY
 
@@ -86,7 +87,7 @@ def due_in(round_: Round, now: datetime) -> list[Due]:
     if since is None or max_count <= 0:
         return []
     rows = db.session.execute(
-        select(Invitation.id, Invitation.reminders_sent, Invitation.email)
+        select(Invitation.id, Invitation.reminders_sent, Invitation.email, Invitation.region_id)
         .where(
             Invitation.round_id == round_.id,
             Invitation.status.in_(REMINDABLE),
@@ -97,13 +98,35 @@ def due_in(round_: Round, now: datetime) -> list[Due]:
         .order_by(Invitation.id)
     ).all()
     escalate_after, escalate_to = policy.get("escalate_after"), policy.get("escalate_to")
+    coordinators = coordinators_by_region() if escalate_after else {}
     due: list[Due] = []
-    for invitation_id, sent, email in rows:
+    for invitation_id, sent, email, region_id in rows:
         seq = sent + 1
         due.append(Due(invitation_id, "reminder", seq, email))
-        if escalate_after and escalate_to and seq >= int(escalate_after):
-            due.append(Due(invitation_id, "escalation", seq, escalate_to))
+        to_addr = coordinators.get(region_id) or escalate_to
+        if escalate_after and to_addr and seq >= int(escalate_after):
+            due.append(Due(invitation_id, "escalation", seq, to_addr))
     return due
+
+
+def coordinators_by_region() -> dict[int, str]:
+    """The addresses an escalation goes to in each region: its active regional coordinators.
+
+    The round's own escalation address is the fallback for regions without one. Several
+    coordinators share one message (a To list that fits the outbox's address column).
+    """
+    rows = db.session.execute(
+        select(user_regions.c.region_id, User.email)
+        .join(User, User.id == user_regions.c.user_id)
+        .where(User.role == "coordinator", User.is_enabled)
+        .order_by(user_regions.c.region_id, User.email)
+    ).all()
+    addresses: dict[int, list[str]] = {}
+    for region_id, email in rows:
+        listed = addresses.setdefault(region_id, [])
+        if len(", ".join([*listed, email])) <= 254:
+            listed.append(email)
+    return {region_id: ", ".join(emails) for region_id, emails in addresses.items()}
 
 
 def claim_due(now: datetime | None = None) -> list[int]:
