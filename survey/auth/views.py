@@ -7,6 +7,7 @@ from flask_limiter.util import get_remote_address
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
+from survey.auth import limits as login_limits
 from survey.auth import public, roles_required
 from survey.auth import session as staff_session
 from survey.auth.forms import ChangePasswordForm, LoginForm
@@ -18,8 +19,7 @@ from survey.services import audit, users
 
 bp = Blueprint("auth", __name__)
 
-#: ASVS asks for at most 100 failures an hour; we allow about 10 per 15 minutes,
-#: counted separately per account and per address
+#: failed checks of the current password per address (the login's own limits: survey.auth.limits)
 LOGIN_LIMIT = "10 per 15 minutes"
 
 
@@ -40,12 +40,8 @@ bp.before_app_request(staff_session.enforce_lifetime)
 bp.before_app_request(staff_session.require_own_password)
 
 
-def _account_key() -> str:
-    return request.form.get("email", "").strip().lower()[:254]
-
-
 def _login_failed(_response) -> bool:
-    """Only failed attempts count against the limits: a user who logs in costs nothing."""
+    """Only failed attempts count against the limit: a user who gets it right costs nothing."""
     return bool(g.get("login_failed"))
 
 
@@ -66,14 +62,15 @@ def landing_url(user: User) -> str:
 
 @bp.route("/login", methods=["GET", "POST"])
 @public
-@limiter.limit(LOGIN_LIMIT, key_func=get_remote_address, scope="address", methods=["POST"],
-               deduct_when=_login_failed)
-@limiter.limit(LOGIN_LIMIT, key_func=_account_key, scope="account", methods=["POST"], deduct_when=_login_failed)
 def login():
     """Log a member of staff in; the same answer for an unknown e-mail and a wrong password."""
     target = safe_next(request.args.get("next"))
     if current_user.is_authenticated:
         return redirect(target or landing_url(current_user))
+    if request.method == "POST":
+        refused = login_limits.refusal(request.form.get("email"))
+        if refused is not None:
+            return too_many_requests(None, retry_after=refused.retry_after, is_brake=refused.reason == "brake")
     form = LoginForm()
     failed = False
     if form.validate_on_submit():
@@ -83,7 +80,8 @@ def login():
             audit.record("login.success", check.user)
             db.session.commit()
             return redirect(target or landing_url(check.user))
-        g.login_failed = failed = True
+        failed = True
+        login_limits.record_failure(form.email.data, check.user)
         audit.record("login.failed", check.user, actor="anonymous",
                      email=form.email.data.strip()[:254], reason=check.failure)
         db.session.commit()
@@ -135,10 +133,14 @@ def forbidden(_error):
 
 
 @bp.app_errorhandler(429)
-def too_many_requests(_error):
-    """Too many attempts (the login limiter and any other limit)."""
-    return render_template("auth/error.html", title=_("Demasiados intentos"),
-                           message=_("Hubo demasiados intentos. Espere unos 15 minutos y vuelva a intentarlo.")), 429
+def too_many_requests(_error, *, retry_after: int = 15 * 60, is_brake: bool = False):
+    """Too many attempts (the login limits and any other limit)."""
+    if is_brake:
+        message = _("Hubo muchos intentos fallidos para esta cuenta. Espere unos segundos y vuelva a intentarlo.")
+    else:
+        message = _("Hubo demasiados intentos. Espere unos 15 minutos y vuelva a intentarlo.")
+    page = render_template("auth/error.html", title=_("Demasiados intentos"), message=message)
+    return page, 429, {"Retry-After": str(retry_after)}
 
 
 @bp.app_errorhandler(CSRFError)

@@ -9,7 +9,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from survey.extensions import db
 from survey.models._types import UTCDateTime, utcnow
 
-MESSAGE_KINDS = ("invitation", "reminder", "receipt", "escalation", "failure_notice", "forward")
+#: a login_alert has no invitation: it tells a member of staff about failed logins (survey.auth.limits)
+MESSAGE_KINDS = ("invitation", "reminder", "receipt", "escalation", "failure_notice", "forward", "login_alert")
 MESSAGE_STATES = ("pending", "sending", "sent", "failed")
 
 

@@ -27,7 +27,7 @@ from sqlalchemy.orm import joinedload
 
 from survey import tokens
 from survey.extensions import db
-from survey.models import Invitation, OutboxMessage, Round
+from survey.models import Invitation, OutboxMessage, Round, User
 
 #: kinds that carry the official's personal link and a decline link
 LINKED_KINDS = ("invitation", "reminder", "forward")
@@ -41,7 +41,8 @@ class Draft:
     """Everything needed to render one message, read before any commit."""
 
     message_id: int
-    invitation_id: int
+    #: None for a message to staff about their own account
+    invitation_id: int | None
     kind: str
     to_addr: str
     language: str
@@ -82,6 +83,8 @@ def prepare(message_ids: Iterable[int]) -> list[Draft]:
 def draft(message: OutboxMessage, adapter=None) -> Draft:
     """The draft of one message, whatever its state (the outbox page shows it)."""
     adapter = adapter or current_app.url_map.bind("localhost")
+    if message.invitation is None:
+        return _staff_draft(message)
     invitation = message.invitation
     round_ = invitation.round
     language = invitation.language if invitation.language in current_app.config["SURVEY_LANGUAGES"] else "es"
@@ -117,13 +120,32 @@ def draft(message: OutboxMessage, adapter=None) -> Draft:
                  token)
 
 
+def _staff_draft(message: OutboxMessage) -> Draft:
+    """A message to a member of staff about their own account (``login_alert``): no round, no link."""
+    from survey.auth.limits import failed_attempts  # the login limits own what the alert says
+
+    user = db.session.scalar(select(User).where(User.email == message.to_addr))
+    language = user.language if user is not None and user.language in current_app.config["SURVEY_LANGUAGES"] else "es"
+    attempts = failed_attempts(user.id, message.created_at) if user is not None else None
+    values: dict[str, Any] = {
+        "name": user.name if user is not None else "",
+        "email": message.to_addr,
+        "failed_count": attempts.count if attempts else 0,
+        "addresses": attempts.addresses if attempts else [],
+        "window_minutes": attempts.window_minutes if attempts else 0,
+        "noticed_at": message.created_at,
+    }
+    return Draft(message.id, None, message.kind, message.to_addr, language, message.next_attempt_at, values)
+
+
 def render(draft: Draft) -> Rendered:
     """Render *draft* in its language (Spanish unless the official chose English)."""
     env = current_app.jinja_env
     with force_locale(draft.language):
         context = dict(draft.values, language=draft.language)
-        context["deadline"] = format_date(draft.values["closes_at"], "long")
-        context["deadline_time"] = format_time(draft.values["closes_at"], "HH:mm")
+        if "closes_at" in draft.values:  # messages of a round
+            context["deadline"] = format_date(draft.values["closes_at"], "long")
+            context["deadline_time"] = format_time(draft.values["closes_at"], "HH:mm")
         text_template = env.get_template(f"email/{draft.kind}.txt")
         subject = "".join(text_template.blocks["subject"](text_template.new_context(context)))
         text = text_template.render(context)
