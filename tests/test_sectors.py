@@ -72,7 +72,7 @@ def test_a_civil_member_never_sees_the_state_section(client, pair):
 
 
 def test_a_forged_post_cannot_store_an_answer_to_the_state_section(client, pair):
-    (invitation, civil), _ = pair
+    (invitation, civil), (official, state) = pair
     assert client.post(f"/r/{civil}/s/governance", data={**pnat_pages()["governance"], "nav": "next"}
                        ).status_code == 404
     assert client.post(f"/r/{civil}/autosave", data={"_section": "governance", "budget_pim_pen": "5000"}
@@ -83,6 +83,10 @@ def test_a_forged_post_cannot_store_an_answer_to_the_state_section(client, pair)
     stored = db.session.get(type(invitation), invitation.id).response.answers
     assert stored["population_knowledge"] == 3
     assert not set(stored) & GOVERNANCE_KEYS
+    # Nor the other way round: the civil-society question posted by a State official is not kept.
+    assert client.post(f"/r/{state}/s/prevention", data={**forged, "nav": "save"}).status_code == 303
+    db.session.expire_all()
+    assert "population_knowledge" not in db.session.get(type(official), official.id).response.answers
 
 
 def test_a_civil_member_submits_without_the_state_section_and_its_axis_is_not_zero(client, pair):
