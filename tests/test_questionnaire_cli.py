@@ -150,3 +150,15 @@ def test_show_lists_sections_axes_and_conditions(runner, db_session, tmp_path):
     assert result.exit_code == 0, result.output
     assert "[governance]" in result.output and "(axis: governance)" in result.output
     assert "institution_other <text>" in result.output
+
+
+def test_publishing_from_the_shell_refuses_a_draft_with_an_example_question(runner, db_session):
+    from survey.builder import editing
+    from tests.factories import builder_document
+
+    document = builder_document()
+    document["sections"][1]["questions"].append(editing.placeholder_question("pregunta_2"))
+    qs.import_document(document)
+    result = invoke(runner, "questionnaire", "publish", "demo")
+    assert result.exit_code == 1 and "example questions: pregunta_2" in result.output
+    assert db_session.query(QuestionnaireVersion).filter(QuestionnaireVersion.published_at.isnot(None)).count() == 0

@@ -10,6 +10,7 @@ from flask.cli import AppGroup
 
 import questionnaires
 from questionnaires.safe_input import InputLimitError, read_file
+from survey.builder import editing
 from survey.extensions import db
 from survey.services import audit, input_limits
 from survey.services import definitions as defs
@@ -112,6 +113,12 @@ def show_command(key: str, number: int | None, lang: str) -> None:
 def publish_command(key: str) -> None:
     """Publish the draft of KEY; it can never change afterwards."""
     questionnaire = _get(key)
+    draft = questionnaire.draft
+    placeholders = editing.placeholder_keys(draft.document) if draft is not None else []
+    if placeholders:
+        # The builder refuses the same: an example question would reach officials as "Nueva pregunta".
+        raise click.ClickException(f"the draft still holds example questions: {', '.join(placeholders)}; "
+                                   "write them or delete them before publishing")
     try:
         version = qs.publish(questionnaire)
     except (qs.VersionError, questionnaires.DefinitionError) as exc:
