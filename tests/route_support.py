@@ -61,11 +61,25 @@ def undecorated_endpoints(app: Flask) -> list[str]:
     )
 
 
-def dummy_url(rule) -> str:
-    """The rule's path with a harmless value in every placeholder."""
+def fill(rule, value_of) -> str:
+    """The rule's path with ``value_of(name, converter, args)`` in every placeholder."""
 
     def value(match: re.Match) -> str:
         converter, args = match.group("converter") or "default", match.group("args") or ""
+        return str(value_of(match.group("name"), converter, args))
+
+    return PLACEHOLDER.sub(value, rule.rule)
+
+
+def placeholders(rule) -> list[tuple[str, str]]:
+    """(name, converter) of every placeholder of the rule, in order."""
+    return [(m.group("name"), m.group("converter") or "default") for m in PLACEHOLDER.finditer(rule.rule)]
+
+
+def dummy_url(rule) -> str:
+    """The rule's path with a harmless value in every placeholder."""
+
+    def value(_name: str, converter: str, args: str) -> str:
         if converter == "int":
             return DUMMY_INT
         if converter == "float":
@@ -73,7 +87,12 @@ def dummy_url(rule) -> str:
         if converter == "uuid":
             return str(uuid.UUID(int=int(DUMMY_INT)))
         if converter == "any":
-            return args.split(",")[0].strip().strip("'\"")
+            return first_choice(args)
         return "x"
 
-    return PLACEHOLDER.sub(value, rule.rule)
+    return fill(rule, value)
+
+
+def first_choice(args: str) -> str:
+    """The first value an ``any(a, b)`` converter accepts."""
+    return args.split(",")[0].strip().strip("'\"")

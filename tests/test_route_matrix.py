@@ -1,45 +1,45 @@
-"""Every URL rule of the app, with no login and with each role, answers as its decorator promises.
+"""Who sees what: every URL rule × every role (and anonymous) × ids in and out of the user's scope.
 
-The expectations come from the views themselves (``@public`` or ``@roles_required``), so a
-route added later is checked without editing this file, and an undecorated one fails.
+The expectations are a table written by hand (tests/routes/expectations.py), not read back from the
+decorators that enforce them, and the requests carry real ids of a world with two regions
+(tests/routes/world.py): an allowed request must succeed, a refused one must answer 403 (the login
+page when anonymous), and an id outside a coordinator's regions or an observer's shared rounds
+must answer the same 404 as an id nobody has.
 """
 from __future__ import annotations
 
 import pytest
 from flask import Flask
 
+from survey import scopes
 from survey.extensions import limiter
-from survey.models.users import ROLES, User
-from tests.factories import login_as, make_user
-from tests.route_support import (
-    STATE_METHODS,
-    Access,
-    access_of,
-    dummy_url,
-    is_static,
-    undecorated_endpoints,
-)
-
-
-def check_answer(access: Access, user: User | None, status: int, location: str) -> str | None:
-    """Why this answer breaks the promise of the decorators, or None if it keeps it."""
-    to_login = status in (301, 302, 303, 307) and location.split("?")[0].endswith("/login")
-    if status >= 500:
-        return f"server error {status}"
-    if access.allows(user):
-        if status == 403:
-            return "403 for an allowed user"
-        if to_login and not access.is_public:
-            return "sent an allowed user to the login page"
-        return None
-    if user is None:
-        return None if to_login or status in (401, 403) else f"{status} for an anonymous visitor"
-    return None if status == 403 else f"{status} instead of 403 for a role without rights"
+from survey.models.users import ROLES
+from tests.route_support import Access, access_of, undecorated_endpoints
+from tests.routes.expectations import EXPECTATIONS, Expect, staff
+from tests.routes.matrix import Matrix, rules_by_key
+from tests.routes.world import build_world
 
 
 @pytest.fixture(autouse=True)
 def fresh_limits(app):
     limiter.reset()
+
+
+@pytest.fixture
+def world(app, db_session):
+    """The two-region world, in the test's rolled-back transaction."""
+    built = build_world(app)
+    yield built
+    built.remove_files()
+
+
+def run(app, world, role: str | None, table: dict[str, Expect]) -> Matrix:
+    """Send every request of *table* as *role*."""
+    rules = rules_by_key(app)
+    matrix = Matrix(app, world, role)
+    for key in sorted(table):
+        matrix.check(key, rules[key], table[key])
+    return matrix
 
 
 def test_every_view_says_who_may_use_it(app):
@@ -57,32 +57,29 @@ def test_the_check_catches_an_undecorated_view():
     assert access_of(demo.view_functions["staff"]) == Access(False, ("editor",))
 
 
-def test_every_route_answers_each_role_as_its_decorator_says(app, db_session):
-    people: dict[str | None, User | None] = {None: None}
-    for role in ROLES:
-        people[role] = make_user(role)
-    problems = []
-    requests = 0
-    for rule in sorted(app.url_map.iter_rules(), key=lambda r: (r.rule, r.endpoint)):
-        view = app.view_functions[rule.endpoint]
-        access = Access(True) if is_static(rule.endpoint) else access_of(view)
-        if access is None:
-            continue  # reported by test_every_view_says_who_may_use_it
-        url = dummy_url(rule)
-        for method in (m for m in STATE_METHODS if m in rule.methods):
-            for who, user in people.items():
-                limiter.reset()  # the token pages' own limit must not turn answers into 429s
-                client = app.test_client()
-                if user is not None:
-                    login_as(client, user)
-                requests += 1
-                try:
-                    response = client.open(url, method=method)
-                except Exception as exc:  # noqa: BLE001 - every crash is a finding
-                    problems.append(f"{method} {url} as {who or 'anonymous'}: raised {exc!r}")
-                    continue
-                problem = check_answer(access, user, response.status_code, response.headers.get("Location", ""))
-                if problem:
-                    problems.append(f"{method} {url} ({rule.endpoint}) as {who or 'anonymous'}: {problem}")
-    assert requests > 100
-    assert problems == []
+def test_every_rule_of_the_app_has_a_line_in_the_table_and_every_line_a_rule(app):
+    rules = set(rules_by_key(app))
+    assert sorted(rules - set(EXPECTATIONS)) == [], "say who may use these routes in tests/routes/expectations.py"
+    assert sorted(set(EXPECTATIONS) - rules) == [], "these lines of tests/routes/expectations.py name no route"
+
+
+@pytest.mark.parametrize("role", [None, *ROLES], ids=["anonymous", *ROLES])
+def test_every_route_answers_the_role_as_the_table_says(app, world, role):
+    matrix = run(app, world, role, EXPECTATIONS)
+    assert matrix.problems == []
+    assert matrix.requests >= len(EXPECTATIONS)
+
+
+def test_a_role_let_in_where_the_table_refuses_it_fails_the_matrix(app, world):
+    stricter = {"GET /builder/": staff("admin", "editor"),
+                "GET /rounds/<int:round_id>/progress": staff("admin", "editor", "coordinator")}
+    assert [problem.split(": ")[0] for problem in run(app, world, "analyst", stricter).problems] == [
+        "GET /builder/ as analyst", "GET /rounds/<int:round_id>/progress as analyst"]
+
+
+def test_an_id_let_out_of_its_region_fails_the_matrix(app, world, monkeypatch):
+    monkeypatch.setattr(scopes, "check_invitation", lambda invitation: invitation)
+    lines = {key: EXPECTATIONS[key] for key in ("GET /outbox/<int:message_id>",
+                                                 "POST /rounds/<int:round_id>/invitations/<int:invitation_id>/revoke")}
+    problems = run(app, world, "coordinator", lines).problems
+    assert len(problems) == 2 and all("expected 404, as for an unknown id (out of scope)" in p for p in problems)

@@ -1,0 +1,1 @@
+"""The route × role × scope matrix: its table, its world and its runner (tests/test_route_matrix.py)."""
