@@ -37,7 +37,7 @@ def run(app, world, role: str | None, table: dict[str, Expect]) -> Matrix:
     """Send every request of *table* as *role*."""
     rules = rules_by_key(app)
     matrix = Matrix(app, world, role)
-    for key in sorted(table):
+    for key in sorted(table.keys() & rules.keys()):  # the others fail the table's own test
         matrix.check(key, rules[key], table[key])
     return matrix
 
