@@ -11,7 +11,7 @@ from flask import Flask, g
 from werkzeug.routing import Rule
 
 from survey.extensions import db, limiter
-from tests.route_support import STATE_METHODS, fill, is_static, placeholders
+from tests.route_support import STATE_METHODS, fill, placeholders
 from tests.routes.expectations import OUT_OF_SCOPE, Expect
 from tests.routes.world import World
 
@@ -22,8 +22,6 @@ def rules_by_key(app: Flask) -> dict[str, Rule]:
     """Every rule of the app under ``"METHOD /path"``, the table's keys."""
     found = {}
     for rule in app.url_map.iter_rules():
-        if is_static(rule.endpoint) and rule.endpoint != "static":
-            continue  # blueprint static folders: none today; the app's own is in the table
         for method in STATE_METHODS:
             if method in rule.methods:
                 found[f"{method} {rule.rule}"] = rule
