@@ -35,6 +35,8 @@ class Answer:
     status: int
     location: str
     body: bytes = b""
+    #: the exception the request raised (then *status* is 500)
+    error: str = ""
 
     @property
     def is_login(self) -> bool:
@@ -42,6 +44,8 @@ class Answer:
         return self.status in REDIRECTS and self.location.split("?")[0].endswith("/login")
 
     def __str__(self) -> str:
+        if self.error:
+            return f"raised {self.error}"
         return f"{self.status} → {self.location}" if self.status in REDIRECTS else str(self.status)
 
 
@@ -81,6 +85,8 @@ class Matrix:
             answer = Answer(response.status_code, response.headers.get("Location", ""),
                             response.get_data() if response.status_code == 404 else b"")
             response.close()
+        except Exception as exc:  # noqa: BLE001 - a crash is one finding, the other requests still run
+            answer = Answer(500, "", error=repr(exc))
         finally:
             db.session.close()
             savepoint.rollback()
