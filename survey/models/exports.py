@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from survey.extensions import db
@@ -31,6 +31,8 @@ class Export(db.Model):
     round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"), index=True)
     #: the earlier round of a year-over-year comparison (Comparativo sheet), if any
     compare_round_id: Mapped[int | None] = mapped_column(ForeignKey("rounds.id", ondelete="SET NULL"))
+    #: the regions the workbook is limited to (a regional coordinator's, sorted ids); None = every region
+    region_ids: Mapped[list[int] | None] = mapped_column(JSON)
     #: language of sheet names, headers and labels
     lang: Mapped[str] = mapped_column(String(2), default="es")
     status: Mapped[str] = mapped_column(String(10), default="queued")

@@ -1,4 +1,9 @@
-"""What the results page shows, computed from the round's figures (the same ones as the workbook)."""
+"""What the results page shows, computed from the round's figures (the same ones as the workbook).
+
+The page is built for one scope (``survey.scopes``): a regional coordinator's page is computed from
+the responses of their regions only (every figure, chart and row); an observer's is the national
+page without anything that could point at a person (see :data:`MIN_GROUP`).
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -7,7 +12,7 @@ from typing import Any
 from flask_babel import gettext as _
 from flask_babel import pgettext
 
-from survey import charts
+from survey import charts, scopes
 from survey.models import Round
 from survey.workbook import figures
 from survey.workbook.axes import choice_counts
@@ -15,6 +20,9 @@ from survey.workbook.questions import Entry, RoundQuestions, for_round
 
 CHOICES = ("single_choice", "multiple_choice", "yes_no", "likert")
 NUMBERS = ("integer", "decimal", "currency")
+#: an observer sees no index of a group (institution, region, sector) with fewer submitted responses, nor
+#: any figure of a round with fewer: with one or two respondents, a group's figure is a person's answer
+MIN_GROUP = 3
 
 
 @dataclass
@@ -80,6 +88,14 @@ class ResultsPage:
     heat_columns: list[HeatColumn] = field(default_factory=list)
     #: per axis, every response then State and civil society side by side (empty unless both were invited)
     sector_rows: list[SectorRow] = field(default_factory=list)
+    #: the names of a coordinator's regions the page is limited to; empty for a national page
+    scope_names: list[str] = field(default_factory=list)
+    #: False for observers: no per-institution participation, no hint at the workbook's free text
+    sees_people: bool = True
+    #: groups left out of the heat maps because they have fewer than MIN_GROUP responses (observers)
+    withheld_groups: int = 0
+    #: True when the whole round has fewer than MIN_GROUP responses and an observer is shown no figure
+    is_withheld: bool = False
 
     @property
     def sector_names(self) -> list[str]:
@@ -87,15 +103,22 @@ class ResultsPage:
         return [sector_label(sector) for sector in self.indices.sectors]
 
 
-def build_page(round_: Round, lang: str) -> ResultsPage:
-    """Gather the figures of *round_* and lay out its charts (split by sector when both were invited)."""
+def build_page(round_: Round, lang: str, scope: scopes.Scope | None = None) -> ResultsPage:
+    """Gather the figures of *round_* seen by *scope* (default: national, with people) and lay out its
+    charts (split by sector when both were invited)."""
+    scope = scope or scopes.Scope(None, None, True)
+    where = None if scope.is_national else scopes.invitations_in_scope(scope)
     questions = for_round(round_)
-    indices = figures.axis_indices(round_.id, lang)
-    stats = figures.question_stats(round_.id, questions)
-    split = {sector: figures.question_stats(round_.id, questions, sector) for sector in indices.sectors
-             } if indices.is_split else {}
-    total, regions = figures.participation(round_.id, "region", lang)
-    institutions = figures.participation(round_.id, "institution", lang)[1]
+    indices, withheld = figures.axis_indices(round_.id, lang, where), 0
+    # An observer sees no question's answers split by sector when one sector's responses are too few.
+    small = set() if scope.sees_people else _small_sectors(indices)
+    if not scope.sees_people:
+        indices, withheld = _without_small_groups(indices)
+    stats = figures.question_stats(round_.id, questions, where=where)
+    split = {sector: figures.question_stats(round_.id, questions, sector, where) for sector in indices.sectors
+             } if indices.is_split and not small else {}
+    total, regions = figures.participation(round_.id, "region", lang, where)
+    institutions = figures.participation(round_.id, "institution", lang, where)[1] if scope.sees_people else []
     axes = questions.framework.axes
     names = [axis.name.get(lang) for axis in axes]
     if indices.is_split:
@@ -104,20 +127,27 @@ def build_page(round_: Round, lang: str) -> ResultsPage:
                                              for sector in indices.sectors])
     else:
         items = [(name, indices.national.index(axis.key)) for name, axis in zip(names, axes)]
-    axes_chart = charts.bar_chart(_("Índice nacional por eje (0-100)"), items, maximum=100, empty=_("sin datos"))
+    scope_names = [] if scope.is_national else [group.name for group in regions if group.name]
+    title = (_("Índice nacional por eje (0-100)") if scope.is_national
+             else _("Índice por eje en %(regions)s (0-100)", regions=", ".join(scope_names)))
+    axes_chart = charts.bar_chart(title, items, maximum=100, empty=_("sin datos"))
     rate_chart = charts.bar_chart(
         _("Tasa de respuesta por región"),
         [(group.name or _("(sin región)"), group.rate) for group in regions], maximum=1, percent=True)
 
     def view(entry: Entry) -> QuestionView:
-        return question_view(entry, stats[entry.key], lang, {sector: by[entry.key] for sector, by in split.items()})
+        return question_view(entry, stats[entry.key], lang, {sector: by[entry.key] for sector, by in split.items()},
+                             sees_people=scope.sees_people)
 
     views = [AxisView(axis.key, axis.name.get(lang), [view(e) for e in questions.on_axis(axis.key)]) for axis in axes]
     profile = questions.on_axis(None)
     if profile:
         views.insert(0, AxisView(None, _("Perfil"), [view(e) for e in profile]))
-    page = ResultsPage(round_, questions, figures.submitted_count(round_.id), total, regions, institutions, indices,
-                       axes_chart, rate_chart, views)
+    page = ResultsPage(round_, questions, figures.submitted_count(round_.id, where), total, regions, institutions,
+                       indices, axes_chart, rate_chart, views, scope_names=scope_names, sees_people=scope.sees_people)
+    if not scope.sees_people:
+        page.withheld_groups = withheld
+        page.is_withheld = page.submitted < MIN_GROUP
     sectors = indices.sectors if indices.is_split else (None,)
     page.heat_columns = [HeatColumn(axis.key, sector, f"{name} · {sector_label(sector)}" if sector else name)
                          for axis, name in zip(axes, names) for sector in sectors]
@@ -130,10 +160,38 @@ def build_page(round_: Round, lang: str) -> ResultsPage:
     return page
 
 
-def _choice_bars(q, stats: figures.QuestionStats, lang: str,
-                 codes: list[str] | None = None) -> tuple[list[str], list[float | None], list[str]]:
-    """(labels, shares, texts shown) of a choice question's options (those of *codes*, in that order)."""
+def _without_small_groups(indices: figures.Indices) -> tuple[figures.Indices, int]:
+    """What an observer may see of *indices*: without the institutions and regions of fewer than
+    MIN_GROUP responses, and without a sector's index in a group where that sector has fewer;
+    and how many groups were left out."""
+    kept = figures.Indices(indices.national, [g for g in indices.institutions if g.responses >= MIN_GROUP],
+                           [g for g in indices.regions if g.responses >= MIN_GROUP], indices.sectors)
+    for group in (kept.national, *kept.institutions, *kept.regions):
+        for sector in list(group.sector_axes):
+            if group.responses_of(sector) < MIN_GROUP:
+                del group.sector_axes[sector]
+    withheld = len(indices.institutions) + len(indices.regions) - len(kept.institutions) - len(kept.regions)
+    return kept, withheld
+
+
+def _small_sectors(indices: figures.Indices) -> set[str]:
+    """The sectors with fewer than MIN_GROUP responses in the whole page."""
+    return {sector for sector in indices.sectors if indices.national.responses_of(sector) < MIN_GROUP}
+
+
+def _choice_bars(q, stats: figures.QuestionStats, lang: str, codes: list[str] | None = None,
+                 sees_people: bool = True) -> tuple[list[str], list[float | None], list[str]]:
+    """(labels, shares, texts shown) of a choice question's options (those of *codes*, in that order).
+
+    Without *sees_people*, stored values no option describes (typed by someone, or kept from an older
+    version) are counted together under one neutral label instead of being shown as written."""
     counts = choice_counts(q, stats, lang)
+    if not sees_people:
+        known = {str(option.value) for option in q.options} | {"true", "false"}
+        others = sum(count for _label, code, count in counts if str(code) not in known)
+        counts = [entry for entry in counts if str(entry[1]) in known]
+        if others:
+            counts.append((_("Otras respuestas"), "", others))
     if codes is not None:
         found = {str(code): (label, code, count) for label, code, count in counts}
         counts = [found.get(code, (code, code, 0)) for code in codes]
@@ -144,14 +202,18 @@ def _choice_bars(q, stats: figures.QuestionStats, lang: str,
 
 
 def question_view(entry: Entry, stats: figures.QuestionStats, lang: str,
-                  by_sector: dict[str, figures.QuestionStats] | None = None) -> QuestionView:
+                  by_sector: dict[str, figures.QuestionStats] | None = None, *,
+                  sees_people: bool = True) -> QuestionView:
     """The chart or table of one question, by type; a choice question's chart has a bar per option and
-    sector when *by_sector* holds the figures of each sector."""
+    sector when *by_sector* holds the figures of each sector (*sees_people*: see :func:`_choice_bars`)."""
     q = entry.question
     view = QuestionView(entry, stats)
     title = q.text.get(lang)
     if q.type in CHOICES and by_sector:
         codes = [str(code) for _label, code, _count in choice_counts(q, stats, lang)]
+        if not sees_people:
+            known = {str(option.value) for option in q.options} | {"true", "false"}
+            codes = [code for code in codes if code in known]
         labels = _choice_bars(q, stats, lang, codes)[0]
         bars = {sector: _choice_bars(q, figures_, lang, codes) for sector, figures_ in by_sector.items()}
         items = charts.grouped_items(labels, [(sector_label(sector), shares)
@@ -160,7 +222,7 @@ def question_view(entry: Entry, stats: figures.QuestionStats, lang: str,
         displays = [texts[index] for index in range(len(labels)) for _names, _shares, texts in bars.values()]
         view.chart = charts.bar_chart(title, items, maximum=1, displays=displays)
     elif q.type in CHOICES:
-        labels, shares, displays = _choice_bars(q, stats, lang)
+        labels, shares, displays = _choice_bars(q, stats, lang, sees_people=sees_people)
         view.chart = charts.bar_chart(title, list(zip(labels, shares)), maximum=1, displays=displays)
     if q.type in NUMBERS or q.type == "likert":
         view.numbers = stats.numbers.get("")

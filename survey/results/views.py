@@ -1,4 +1,10 @@
-"""Results of a round for staff (analysts and up), and the workbook exports: request, follow, download."""
+"""Results of a round, and the workbook exports: request, follow, download.
+
+National staff see everything; a regional coordinator sees the results and workbooks of their regions
+only (computed from those regions' responses); an observer sees the aggregated results of the rounds
+shared with it, without anything personal, and no workbook (it holds one row per person).
+Ids outside the user's scope answer the 404 of an unknown id (``survey.scopes``).
+"""
 from __future__ import annotations
 
 from flask import (
@@ -16,18 +22,21 @@ from flask_login import current_user
 from sqlalchemy import select
 from wtforms import SelectChoice
 
-from survey import charts, jobs
+from survey import charts, jobs, scopes
 from survey.auth import roles_required
 from survey.extensions import db
 from survey.i18n import current_language
 from survey.models import Export, Round
 from survey.results.forms import ExportForm
-from survey.results.page import build_page
+from survey.results.page import MIN_GROUP, build_page
 from survey.services import exports as export_service
 
 bp = Blueprint("results", __name__, url_prefix="/results")
 
-READERS = ("analyst", "editor")
+#: who may read a round's results page (each within their scope)
+READERS = ("analyst", "editor", "coordinator", "observer")
+#: who may request and download workbooks (a coordinator's cover their regions only)
+EXPORTERS = ("analyst", "editor", "coordinator")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -35,60 +44,90 @@ def _round(round_id: int) -> Round:
     round_ = db.session.get(Round, round_id)
     if round_ is None:
         abort(404)
-    return round_
+    return scopes.check_round(round_)
 
 
 def _export(export_id: int) -> Export:
+    """The export if the user's scope covers every region it holds; else the 404 of an unknown one."""
     export = db.session.get(Export, export_id)
-    if export is None:
+    if export is None or not export_service.covers(scopes.current_scope().region_ids, export):
         abort(404)
+    scopes.check_round(export.round)
     return export
+
+
+def _exports_of(round_: Round) -> list[Export]:
+    return export_service.for_round(round_.id, scopes.current_scope().region_ids)
 
 
 def _form(round_: Round) -> ExportForm:
     form = ExportForm()
     others = db.session.scalars(
-        select(Round).where(Round.questionnaire_id == round_.questionnaire_id, Round.id != round_.id)
+        select(Round).where(Round.questionnaire_id == round_.questionnaire_id, Round.id != round_.id,
+                            scopes.rounds_in_scope())
         .order_by(Round.opens_at.desc())
     )
     form.compare.choices = [SelectChoice(0, _("Sin comparación"))] + [SelectChoice(r.id, r.title) for r in others]
     return form
 
 
+@bp.get("/")
+@roles_required(*READERS)
+def index():
+    """The rounds whose results the user may read (an observer's start page: the rounds shared with it)."""
+    rounds = db.session.scalars(
+        select(Round).where(Round.status != "draft", scopes.rounds_in_scope()).order_by(Round.opens_at.desc())
+    ).all()
+    return render_template("results/index.html", rounds=rounds)
+
+
 @bp.get("/rounds/<int:round_id>")
 @roles_required(*READERS)
 def show(round_id: int):
-    """The round's response rates, axis indices, heat map and a chart per question."""
+    """The round's response rates, axis indices, heat map and a chart per question, within the user's scope."""
     round_ = _round(round_id)
-    page = build_page(round_, current_language())
+    page = build_page(round_, current_language(), scopes.current_scope())
     return render_template("results/show.html", page=page, round=round_, heat_class=charts.heat_class,
-                           format_number=charts.format_number)
+                           format_number=charts.format_number, may_export=current_user.has_role(*EXPORTERS),
+                           min_group=MIN_GROUP)
 
 
 @bp.get("/rounds/<int:round_id>/exports")
-@roles_required(*READERS)
+@roles_required(*EXPORTERS)
 def exports(round_id: int):
-    """Past exports of the round (who asked, when, state) and the form to request one."""
+    """Past exports of the round the user may see (who asked, when, state) and the form to request one."""
     round_ = _round(round_id)
-    return render_template("results/exports.html", round=round_, form=_form(round_),
-                           exports=export_service.for_round(round_.id))
+    return render_template("results/exports.html", round=round_, form=_form(round_), exports=_exports_of(round_),
+                           scope_names=_scope_names())
+
+
+def _scope_names() -> list[str]:
+    """The names of a coordinator's regions (empty for national staff)."""
+    scope = scopes.current_scope()
+    if scope.is_national:
+        return []
+    lang = current_language()
+    return [region.name(lang) for region in current_user.regions if region.id in scope.region_ids]
 
 
 @bp.post("/rounds/<int:round_id>/exports")
-@roles_required(*READERS)
+@roles_required(*EXPORTERS)
 def request_export(round_id: int):
-    """Queue a workbook; the worker builds it once this commit is done."""
+    """Queue a workbook (of the coordinator's regions only, for a coordinator); the worker builds it once
+    this commit is done."""
     round_ = _round(round_id)
     form = _form(round_)
     if not form.validate_on_submit():
-        return render_template("results/exports.html", round=round_, form=form,
-                               exports=export_service.for_round(round_.id)), 400
+        return render_template("results/exports.html", round=round_, form=form, exports=_exports_of(round_),
+                               scope_names=_scope_names()), 400
     compare = db.session.get(Round, form.compare.data) if form.compare.data else None
-    existing = export_service.reusable(round_, lang=form.lang.data, compare_round=compare)
+    region_ids = scopes.current_scope().region_ids
+    existing = export_service.reusable(round_, lang=form.lang.data, compare_round=compare, region_ids=region_ids)
     if existing is not None:
         flash(_("La ronda está cerrada y ya hay un libro con sus datos finales: puede descargarlo."), "success")
         return redirect(url_for("results.export", export_id=existing.id), 303)
-    export = export_service.request(round_, current_user, lang=form.lang.data, compare_round=compare)
+    export = export_service.request(round_, current_user, lang=form.lang.data, compare_round=compare,
+                                    region_ids=region_ids)
     jobs.enqueue(jobs.BUILD_EXPORT, export.id)
     db.session.commit()
     flash(_("El libro se está preparando; esta página muestra el avance."), "success")
@@ -96,7 +135,7 @@ def request_export(round_id: int):
 
 
 @bp.get("/exports/<int:export_id>")
-@roles_required(*READERS)
+@roles_required(*EXPORTERS)
 def export(export_id: int):
     """The progress of one export (refreshes by itself; with JavaScript, without reloading)."""
     item = _export(export_id)
@@ -104,7 +143,7 @@ def export(export_id: int):
 
 
 @bp.get("/exports/<int:export_id>/status")
-@roles_required(*READERS)
+@roles_required(*EXPORTERS)
 def export_status(export_id: int):
     """The progress of one export as JSON, polled by exports.js."""
     item = _export(export_id)
@@ -116,7 +155,7 @@ def export_status(export_id: int):
 
 
 @bp.get("/exports/<int:export_id>/download")
-@roles_required(*READERS)
+@roles_required(*EXPORTERS)
 def download(export_id: int):
     """Send the workbook (audited as export.download)."""
     item = _export(export_id)

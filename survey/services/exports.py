@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -29,25 +29,35 @@ class ExportError(ValueError):
     """An export that cannot be requested or downloaded."""
 
 
+def _region_list(region_ids: Iterable[int] | None) -> list[int] | None:
+    return None if region_ids is None else sorted(set(region_ids))
+
+
 def request(round_: Round, user: User | None, *, lang: str = "es", compare_round: Round | None = None,
-            actor: str | None = None) -> Export:
-    """Queue a workbook of *round_* (audited as ``export.request``); the caller commits, then enqueues."""
+            actor: str | None = None, region_ids: Iterable[int] | None = None) -> Export:
+    """Queue a workbook of *round_* (audited as ``export.request``); the caller commits, then enqueues.
+
+    *region_ids* limits the workbook to those regions (a regional coordinator's); None = every region.
+    """
     if lang not in ("es", "en"):
         raise ExportError(f"unknown language {lang!r}: use es or en")
     if compare_round is not None and compare_round.id == round_.id:
         raise ExportError("a round cannot be compared with itself")
+    regions = _region_list(region_ids)
+    if regions is not None and not regions:
+        raise ExportError("a regional workbook needs at least one region")
     export = Export(round_id=round_.id, compare_round_id=compare_round.id if compare_round else None, lang=lang,
-                    status="queued", requested_by_id=user.id if user is not None else None)
+                    status="queued", requested_by_id=user.id if user is not None else None, region_ids=regions)
     db.session.add(export)
     db.session.flush()
     audit.record("export.request", export, actor=actor, round_id=round_.id, lang=lang,
-                 compare_round_id=export.compare_round_id)
+                 compare_round_id=export.compare_round_id, region_ids=regions)
     return export
 
 
 def reusable(round_: Round, *, lang: str = "es", compare_round: Round | None = None,
-             now: datetime | None = None) -> Export | None:
-    """A ready, unexpired export of the same workbook that cannot be out of date, if any.
+             now: datetime | None = None, region_ids: Iterable[int] | None = None) -> Export | None:
+    """A ready, unexpired export of the same workbook (same regions) that cannot be out of date, if any.
 
     Only closed rounds qualify (closed before that export started): nothing is submitted to
     them any more, so a 100,000-response workbook is built once, not once per reader.
@@ -56,20 +66,32 @@ def reusable(round_: Round, *, lang: str = "es", compare_round: Round | None = N
     if any(r.status != "closed" or r.closed_at is None for r in rounds):
         return None
     latest_close = max(r.closed_at for r in rounds)
-    return db.session.scalar(
+    candidates = db.session.scalars(
         select(Export)
         .where(Export.round_id == round_.id, Export.lang == lang, Export.status == "ready",
                Export.compare_round_id == (compare_round.id if compare_round is not None else None),
                Export.started_at > latest_close, Export.expires_at > (now or utcnow()))
-        .order_by(Export.finished_at.desc()).limit(1)
+        .order_by(Export.finished_at.desc())
     )
+    # JSON is not comparable in SQL on both databases; a round has a handful of ready exports.
+    wanted = _region_list(region_ids)
+    return next((export for export in candidates if _region_list(export.region_ids) == wanted), None)
 
 
-def for_round(round_id: int) -> list[Export]:
-    """The exports of a round, newest first."""
-    return list(db.session.scalars(
+def covers(region_ids: Iterable[int] | None, export: Export) -> bool:
+    """True if a user seeing *region_ids* (None = every region) may see *export*: every region the
+    workbook holds is theirs. A national workbook is for national users only."""
+    if region_ids is None:
+        return True
+    return export.region_ids is not None and set(export.region_ids) <= set(region_ids)
+
+
+def for_round(round_id: int, region_ids: Iterable[int] | None = None) -> list[Export]:
+    """The exports of a round that a user seeing *region_ids* (None = every region) may see, newest first."""
+    found = db.session.scalars(
         select(Export).where(Export.round_id == round_id).order_by(Export.created_at.desc(), Export.id.desc())
-    ))
+    )
+    return [export for export in found if covers(region_ids, export)]
 
 
 def export_dir() -> Path:
@@ -118,7 +140,7 @@ def run(export_id: int, *, checkpoint: Callable[[], None], now: datetime | None 
 
     try:
         result = build(export.round_id, path, lang=export.lang, compare_round_id=export.compare_round_id,
-                       progress=progress)
+                       progress=progress, region_ids=export.region_ids)
     except Exception as exc:
         log.exception("export %s failed", export_id)
         db.session.rollback()

@@ -8,15 +8,17 @@ aggregate queries, the response sheets last because they take the time and repor
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
 from openpyxl import Workbook
+from sqlalchemy import select
 
+from survey import scopes
 from survey.extensions import db
-from survey.models import Round
+from survey.models import Region, Round
 from survey.models._types import utcnow
 from survey.workbook import figures
 from survey.workbook.axes import write_axis
@@ -49,11 +51,14 @@ class BuildResult:
 
 
 def build(round_id: int, path: str | os.PathLike, *, lang: str = "es", compare_round_id: int | None = None,
-          progress: Progress | None = None, now: datetime | None = None, page_size: int = PAGE) -> BuildResult:
+          progress: Progress | None = None, now: datetime | None = None, page_size: int = PAGE,
+          region_ids: Iterable[int] | None = None) -> BuildResult:
     """Write the workbook of round *round_id* to *path* (atomically: a temporary file is renamed).
 
     :param lang: 'es' or 'en' for sheet names, headers and labels.
     :param compare_round_id: another round to compare with on a Comparativo sheet.
+    :param region_ids: only these regions (a regional coordinator's workbook): every sheet is computed
+        from their invitations and responses alone; None = every region.
     :param progress: called with (responses written, responses to write) after each page;
         the export task commits there, which also ends the read transaction.
     :raise LookupError: when a round does not exist.
@@ -63,15 +68,21 @@ def build(round_id: int, path: str | os.PathLike, *, lang: str = "es", compare_r
     target.parent.mkdir(parents=True, exist_ok=True)
     round_ = _round(round_id)
     questions = for_round(round_)
-    total = figures.submitted_count(round_id)
-    indices = figures.axis_indices(round_id, lang)
-    stats = figures.question_stats(round_id, questions)
+    regions = None if region_ids is None else frozenset(region_ids)
+    where = None if regions is None else scopes.invitations_in_scope(scopes.Scope(regions, None, sees_people=True))
+    scope_names = None if regions is None else list(db.session.scalars(
+        select(Region.name_es if lang == "es" else Region.name_en).where(Region.id.in_(sorted(regions)))
+        .order_by(Region.ubigeo)))
+    total = figures.submitted_count(round_id, where)
+    indices = figures.axis_indices(round_id, lang, where)
+    stats = figures.question_stats(round_id, questions, where=where)
     other = None
     if compare_round_id is not None:
         other_round = _round(compare_round_id)
         other_questions = for_round(other_round)
-        other = Side(other_round, other_questions, figures.question_stats(compare_round_id, other_questions),
-                     figures.axis_indices(compare_round_id, lang))
+        other = Side(other_round, other_questions, figures.question_stats(compare_round_id, other_questions,
+                                                                          where=where),
+                     figures.axis_indices(compare_round_id, lang, where))
     if progress is not None:
         progress(0, total)
 
@@ -94,7 +105,8 @@ def build(round_id: int, path: str | os.PathLike, *, lang: str = "es", compare_r
     invitations = Sheet(wb, text("sheet.invitations", lang), note)
     compare = Sheet(wb, text("sheet.compare", lang), note) if other is not None else None
 
-    write_summary(summary, chart_sheet, round_, questions, indices, lang, now or utcnow())
+    write_summary(summary, chart_sheet, round_, questions, indices, lang, now or utcnow(), where=where,
+                  scope_names=scope_names)
     for axis_key, sheet in axis_sheets:
         write_axis(sheet, axis_titles[axis_key], questions.on_axis(axis_key), stats, indices, axis_key, lang)
     if profile_sheet is not None:
@@ -102,10 +114,10 @@ def build(round_id: int, path: str | os.PathLike, *, lang: str = "es", compare_r
     write_matrix(matrix, questions, indices, lang)
     write_dictionary(dictionary, questions, lang)
     if compare is not None:
-        write_compare(compare, Side(round_, questions, stats, indices), other, lang)
-    write_invitations(invitations, round_id, lang)
+        write_compare(compare, Side(round_, questions, stats, indices), other, lang, is_national=where is None)
+    write_invitations(invitations, round_id, lang, where)
     rows = write_responses(labels, codes, questions, round_id, lang, total=total, progress=progress,
-                           page_size=page_size)
+                           page_size=page_size, where=where)
 
     partial = target.with_name(f".{target.name}.partial")
     try:

@@ -35,13 +35,14 @@ def _change(old: Any, new: Any) -> float | None:
     return None
 
 
-def write_compare(sheet: Sheet, first: Side, second: Side, lang: str) -> None:
-    """Write the comparison of *first* and *second*, ordered by opening date (older on the left)."""
+def write_compare(sheet: Sheet, first: Side, second: Side, lang: str, *, is_national: bool = True) -> None:
+    """Write the comparison of *first* and *second*, ordered by opening date (older on the left);
+    *is_national* False for a regional workbook (the index heading says so)."""
     old, new = sorted((first, second), key=lambda side: side.round.opens_at)
     t = lambda key: text(key, lang)
     rows: list[tuple[str, list[Any], dict[int, str]]] = []
     rows.append(("heading", [f"{t('sheet.compare')}: {old.round.title} → {new.round.title}"], {}))
-    rows.append(("heading", [t("national_index")], {}))
+    rows.append(("heading", [t("national_index" if is_national else "regional_index")], {}))
     rows.append(("header", [t("axis"), old.round.title, new.round.title, t("change")], {}))
     for axis in new.questions.framework.axes:
         a, b = old.indices.national.index(axis.key), new.indices.national.index(axis.key)

@@ -3,6 +3,11 @@
 Only submitted responses count. Per-question figures come from the flattened ``answers``
 table (GROUP BY on its round/question/value index); axis indices are the arithmetic mean of
 the per-response indices that are not null, per group (national, institution, region).
+
+Every function takes an optional *where*, a clause on ``Invitation`` (``survey.scopes.invitations_in_scope``)
+limiting the figures to some invitations: a regional coordinator's regions. The figures are then
+recomputed from those invitations' responses (a mean of means would weigh regions wrongly), so the
+"national" group is the coordinator's regions combined.
 """
 from __future__ import annotations
 
@@ -11,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import distinct, func, select, true
+from sqlalchemy import ColumnElement, distinct, func, select, true
 
 from survey.extensions import db
 from survey.models import Answer, Institution, Invitation, Region, Response
@@ -87,12 +92,13 @@ class Indices:
         return len(self.sectors) > 1
 
 
-def axis_indices(round_id: int, lang: str = "es") -> Indices:
-    """Average the per-response axis indices of submitted responses by group.
+def axis_indices(round_id: int, lang: str = "es", where: ColumnElement[bool] | None = None) -> Indices:
+    """Average the per-response axis indices of submitted responses by group (of the invitations *where* keeps).
 
     Institutions and regions with live invitations but no submitted response are listed
     with empty indices (never zero).
     """
+    where = true() if where is None else where
     institutions = {i.id: i for i in db.session.scalars(select(Institution))}
     regions = {r.id: r for r in db.session.scalars(select(Region))}
     national = GroupIndex(None, "")
@@ -100,7 +106,7 @@ def axis_indices(round_id: int, lang: str = "es") -> Indices:
     by_region: dict[int | None, GroupIndex] = {}
     invited = db.session.execute(
         select(Invitation.institution_id, Invitation.region_id, Invitation.sector).distinct()
-        .where(Invitation.round_id == round_id, Invitation.revoked_at.is_(None))
+        .where(Invitation.round_id == round_id, Invitation.revoked_at.is_(None), where)
     ).all()
     for inst_id, region_id, _sector in invited:
         _group(by_inst, inst_id, institutions, lang)
@@ -108,7 +114,7 @@ def axis_indices(round_id: int, lang: str = "es") -> Indices:
     rows = db.session.execute(
         select(Invitation.institution_id, Invitation.region_id, Invitation.sector, Response.scores)
         .join(Invitation, Response.invitation_id == Invitation.id)
-        .where(Response.round_id == round_id, Response.submitted_at.is_not(None))
+        .where(Response.round_id == round_id, Response.submitted_at.is_not(None), where)
         .execution_options(yield_per=BATCH)
     )
     for inst_id, region_id, sector, scores in rows:
@@ -155,8 +161,11 @@ class Participation:
         return self.submitted / self.invited if self.invited else None
 
 
-def participation(round_id: int, by: str, lang: str = "es") -> tuple[Participation, list[Participation]]:
-    """Invited (live invitations) and submitted counts, in total and per region or institution."""
+def participation(round_id: int, by: str, lang: str = "es",
+                  where: ColumnElement[bool] | None = None) -> tuple[Participation, list[Participation]]:
+    """Invited (live invitations) and submitted counts, in total and per region or institution
+    (of the invitations *where* keeps)."""
+    where = true() if where is None else where
     column = Invitation.region_id if by == "region" else Invitation.institution_id
     model = Region if by == "region" else Institution
     names = {item.id: item.name(lang) for item in db.session.scalars(select(model))}
@@ -164,7 +173,7 @@ def participation(round_id: int, by: str, lang: str = "es") -> tuple[Participati
         select(column, func.count(Invitation.id), func.count(Response.id))
         .select_from(Invitation)
         .outerjoin(Response, (Response.invitation_id == Invitation.id) & Response.submitted_at.is_not(None))
-        .where(Invitation.round_id == round_id, Invitation.revoked_at.is_(None))
+        .where(Invitation.round_id == round_id, Invitation.revoked_at.is_(None), where)
         .group_by(column)
     ).all()
     total = Participation(None, "")
@@ -177,10 +186,12 @@ def participation(round_id: int, by: str, lang: str = "es") -> tuple[Participati
     return total, groups
 
 
-def submitted_count(round_id: int) -> int:
-    """Number of submitted responses of the round."""
+def submitted_count(round_id: int, where: ColumnElement[bool] | None = None) -> int:
+    """Number of submitted responses of the round (of the invitations *where* keeps)."""
+    where = true() if where is None else where
     return db.session.scalar(
-        select(func.count(Response.id)).where(Response.round_id == round_id, Response.submitted_at.is_not(None))
+        select(func.count(Response.id)).join(Invitation, Response.invitation_id == Invitation.id)
+        .where(Response.round_id == round_id, Response.submitted_at.is_not(None), where)
     ) or 0
 
 
@@ -223,19 +234,23 @@ def _code(value: Any) -> str:
     return str(value)
 
 
-def _of_sector(round_id: int, sector: str | None):
-    """The condition keeping the answer rows of *sector*'s responses (all rows when None)."""
-    if sector is None:
+def _of_group(round_id: int, sector: str | None, where: ColumnElement[bool] | None):
+    """The condition keeping the answer rows of *sector*'s responses among the invitations *where* keeps
+    (all rows when both are None: then the (round, question, value) index alone answers the counts)."""
+    if sector is None and where is None:
         return true()
     return Answer.response_id.in_(
         select(Response.id).join(Invitation, Response.invitation_id == Invitation.id)
-        .where(Response.round_id == round_id, Invitation.sector == sector))
+        .where(Response.round_id == round_id, true() if sector is None else Invitation.sector == sector,
+               true() if where is None else where))
 
 
-def question_stats(round_id: int, questions: RoundQuestions, sector: str | None = None) -> dict[str, QuestionStats]:
+def question_stats(round_id: int, questions: RoundQuestions, sector: str | None = None,
+                   where: ColumnElement[bool] | None = None) -> dict[str, QuestionStats]:
     """Counts, numeric summaries and date ranges of every question of the round, keyed by question key.
 
-    With *sector*, of the responses of State officials ("state") or civil society ("civil") only.
+    With *sector*, of the responses of State officials ("state") or civil society ("civil") only;
+    with *where*, of the responses of the invitations it keeps (a coordinator's regions).
     """
     stats = {entry.key: QuestionStats() for entry in questions}
     by_type = defaultdict(list)
@@ -246,7 +261,7 @@ def question_stats(round_id: int, questions: RoundQuestions, sector: str | None 
     multiple = set(by_type["multiple_choice"])
     multi = by_type["multiple_choice"] + by_type["matrix_single_choice"] + by_type["matrix_integer"]
     single = [entry.key for entry in questions if entry.key not in set(multi)]
-    in_sector = _of_sector(round_id, sector)
+    in_sector = _of_group(round_id, sector, where)
     base = select(Answer.question_key).where(Answer.round_id == round_id, in_sector)
     if single:
         for key, n in db.session.execute(

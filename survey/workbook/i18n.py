@@ -42,6 +42,9 @@ TEXTS = {
     "rate": lazy_pgettext("workbook", "Tasa de respuesta"),
     "total": lazy_pgettext("workbook", "Total"),
     "national_index": lazy_pgettext("workbook", "Índice nacional por eje"),
+    # a regional coordinator's workbook: its figures are those of its regions combined, never national
+    "regional_index": lazy_pgettext("workbook", "Índice por eje de las regiones de este libro"),
+    "scope_regions": lazy_pgettext("workbook", "Regiones de este libro"),
     "axis": lazy_pgettext("workbook", "Eje"),
     "index": lazy_pgettext("workbook", "Índice (0-100)"),
     "responses_with_index": lazy_pgettext("workbook", "Respuestas con índice"),

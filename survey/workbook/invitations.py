@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from openpyxl.utils import get_column_letter
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select, true
 
 from survey.extensions import db
 from survey.models import Institution, Invitation, Region
@@ -18,11 +18,11 @@ _COLUMNS = (Invitation.id, Invitation.name, Invitation.email, Invitation.positio
             Invitation.last_reminded_at, Invitation.submitted_at, Invitation.declined_at)
 
 
-def _pages(round_id: int) -> Iterator[list]:
+def _pages(round_id: int, where: ColumnElement[bool]) -> Iterator[list]:
     last = 0
     while True:
         rows = db.session.execute(
-            select(*_COLUMNS).where(Invitation.round_id == round_id, Invitation.id > last)
+            select(*_COLUMNS).where(Invitation.round_id == round_id, Invitation.id > last, where)
             .order_by(Invitation.id).limit(PAGE)
         ).all()
         if not rows:
@@ -31,8 +31,9 @@ def _pages(round_id: int) -> Iterator[list]:
         last = rows[-1][0]
 
 
-def write_invitations(sheet: Sheet, round_id: int, lang: str) -> int:
-    """Write one row per invitation (revoked ones included, with their status); return the count."""
+def write_invitations(sheet: Sheet, round_id: int, lang: str, where: ColumnElement[bool] | None = None) -> int:
+    """Write one row per invitation *where* keeps (revoked ones included, with their status); return the count."""
+    where = true() if where is None else where
     institutions = {i.id: i.name(lang) for i in db.session.scalars(select(Institution))}
     regions = {r.id: r.name(lang) for r in db.session.scalars(select(Region))}
     t = lambda key: text(key, lang)
@@ -40,7 +41,7 @@ def write_invitations(sheet: Sheet, round_id: int, lang: str) -> int:
                t("invited_at"), t("reminders_sent"), t("last_reminded_at"), t("submitted_at"), t("declined_at")]
 
     def rows():
-        for page in _pages(round_id):
+        for page in _pages(round_id, where):
             for (_, name, email, position, inst_id, region_id, status, invited_at, reminders, reminded_at,
                  submitted_at, declined_at) in page:
                 yield [name, email, position, institutions.get(inst_id, ""), regions.get(region_id, ""),

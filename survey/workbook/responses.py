@@ -12,7 +12,7 @@ from datetime import date
 from typing import Any
 
 from openpyxl.utils import get_column_letter
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select, true
 
 from questionnaires import Question
 from survey.extensions import db
@@ -132,12 +132,14 @@ def _date(value: Any) -> Any:
     return value
 
 
-def pages(round_id: int, size: int = PAGE) -> Iterator[list]:
-    """Submitted responses of the round in id order, *size* at a time (keyset pagination).
+def pages(round_id: int, size: int = PAGE, where: ColumnElement[bool] | None = None) -> Iterator[list]:
+    """Submitted responses of the round (of the invitations *where* keeps) in id order, *size* at a time
+    (keyset pagination).
 
     The answers are those of the latest submitted revision: an official allowed to edit after
     submitting may have unsubmitted changes in ``Response.answers``.
     """
+    where = true() if where is None else where
     last = 0
     while True:
         rows = db.session.execute(
@@ -147,7 +149,7 @@ def pages(round_id: int, size: int = PAGE) -> Iterator[list]:
             .join(ResponseRevision, (ResponseRevision.response_id == Response.id)
                   & (ResponseRevision.number == Response.revision))
             .join(QuestionnaireVersion, ResponseRevision.version_id == QuestionnaireVersion.id)
-            .where(Response.round_id == round_id, Response.submitted_at.is_not(None), Response.id > last)
+            .where(Response.round_id == round_id, Response.submitted_at.is_not(None), Response.id > last, where)
             .order_by(Response.id).limit(size)
         ).all()
         if not rows:
@@ -157,8 +159,10 @@ def pages(round_id: int, size: int = PAGE) -> Iterator[list]:
 
 
 def write_responses(labels: Sheet, codes: Sheet, questions: RoundQuestions, round_id: int, lang: str, *,
-                    total: int, progress: Progress | None = None, page_size: int = PAGE) -> int:
-    """Write every submitted response to both sheets; return the number of rows written."""
+                    total: int, progress: Progress | None = None, page_size: int = PAGE,
+                    where: ColumnElement[bool] | None = None) -> int:
+    """Write every submitted response (of the invitations *where* keeps) to both sheets; return the
+    number of rows written."""
     plan = [converter(entry.question, lang) for entry in questions]
     institutions = {i.id: (i.name(lang), i.code) for i in db.session.scalars(select(Institution))}
     regions = {r.id: (r.name(lang), r.ubigeo) for r in db.session.scalars(select(Region))}
@@ -172,7 +176,7 @@ def write_responses(labels: Sheet, codes: Sheet, questions: RoundQuestions, roun
     done = 0
     for sheet in (labels, codes):
         sheet.ws.freeze_panes = "A2"
-    for page in pages(round_id, page_size):
+    for page in pages(round_id, page_size, where):
         label_rows, code_rows = [], []
         for response_id, version, inst_id, region_id, sector, submitted_at, answers in page:
             answers = answers or {}

@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from openpyxl.chart import BarChart, Reference
+from sqlalchemy import ColumnElement
 
 from survey.models import Round
 from survey.models.rounds import SECTORS
@@ -14,12 +15,16 @@ from survey.workbook.questions import RoundQuestions
 
 
 def write_summary(sheet: Sheet, chart_sheet: Sheet, round_: Round, questions: RoundQuestions,
-                  indices: figures.Indices, lang: str, generated_at: datetime) -> None:
+                  indices: figures.Indices, lang: str, generated_at: datetime, *,
+                  where: ColumnElement[bool] | None = None, scope_names: list[str] | None = None) -> None:
     """Fill *sheet* with the round's facts, participation per region and the national axis indices,
-    and put the bar chart of those indices on *chart_sheet*."""
+    and put the bar chart of those indices on *chart_sheet*.
+
+    A regional workbook (*where* keeps the invitations of *scope_names*' regions) says which regions it
+    covers, and its "national" figures are those regions' combined."""
     q = questions.questionnaire
     t = lambda key: text(key, lang)
-    facts = [
+    facts = [*([(t("scope_regions"), ", ".join(scope_names))] if scope_names is not None else []),
         (t("round"), round_.title),
         (t("questionnaire"), f"{q.title.get(lang)} ({q.key})"),
         (t("versions"), ", ".join(str(n) for n in questions.version_numbers)),
@@ -27,13 +32,14 @@ def write_summary(sheet: Sheet, chart_sheet: Sheet, round_: Round, questions: Ro
         (t("closes_at"), round_.closes_at),
         (t("generated_at"), generated_at),
     ]
-    total, regions = figures.participation(round_.id, "region", lang)
+    total, regions = figures.participation(round_.id, "region", lang, where)
     part_rows = [[t("total"), total.invited, total.submitted, total.rate]]
     part_rows += [[g.name or t("no_region"), g.invited, g.submitted, g.rate] for g in regions]
     axes = [(axis, indices.national.axes.get(axis.key)) for axis in questions.framework.axes]
     rows = [[axis.name.get(lang), mean.value if mean else None, mean.count if mean else 0]
             for axis, mean in axes]
-    sheet.fit_columns([[t("national_index"), *[""] * 3], *facts, [t("region"), t("invited"), t("submitted"),
+    heading = t("national_index") if scope_names is None else t("regional_index")
+    sheet.fit_columns([[heading, *[""] * 3], *facts, [t("region"), t("invited"), t("submitted"),
                                                                     t("rate")], *part_rows, *rows])
     for label, value in facts:
         sheet.append_cells([sheet.cell.styled(label, bold=True), sheet.cell(value)])
@@ -41,11 +47,11 @@ def write_summary(sheet: Sheet, chart_sheet: Sheet, round_: Round, questions: Ro
     sheet.heading(t("participation"))
     sheet.table([t("region"), t("invited"), t("submitted"), t("rate")], part_rows, formats={3: PERCENT})
     sheet.blank()
-    sheet.heading(t("national_index"))
+    sheet.heading(heading)
     first, last = sheet.table([t("axis"), t("index"), t("responses_with_index")], rows, formats={1: ONE_DECIMAL})
     chart = BarChart()
     chart.type = "bar"
-    chart.title = t("national_index")
+    chart.title = heading
     chart.y_axis.title = t("index")
     chart.y_axis.scaling.min = 0
     chart.y_axis.scaling.max = 100
