@@ -168,11 +168,13 @@ EXPECTATIONS: dict[str, Expect] = {
     "GET /people/<int:invitation_id>": staff(A, E),
     "POST /people/<int:invitation_id>/export": staff(A, E),
     "POST /people/<int:invitation_id>/erase": staff(A, E),
-    # results and workbooks
-    "GET /results/rounds/<int:round_id>": staff(A, E, AN),
-    "GET /results/rounds/<int:round_id>/exports": staff(A, E, AN),
-    "POST /results/rounds/<int:round_id>/exports": staff(A, E, AN),
-    "GET /results/exports/<int:export_id>": staff(A, E, AN),
-    "GET /results/exports/<int:export_id>/status": staff(A, E, AN),
-    "GET /results/exports/<int:export_id>/download": staff(A, E, AN),
+    # results: everyone within their scope (an observer: shared rounds only, aggregated); workbooks: not observers
+    "GET /results/": staff(A, E, AN, C, O),
+    "GET /results/rounds/<int:round_id>": staff(A, E, AN, C, O, limited=O),
+    "GET /results/rounds/<int:round_id>/exports": staff(A, E, AN, C),
+    "POST /results/rounds/<int:round_id>/exports": staff(A, E, AN, C),
+    # a coordinator opens the workbooks of their regions only, not a national one
+    "GET /results/exports/<int:export_id>": staff(A, E, AN, C, limited=C),
+    "GET /results/exports/<int:export_id>/status": staff(A, E, AN, C, limited=C),
+    "GET /results/exports/<int:export_id>/download": staff(A, E, AN, C, limited=C),
 }

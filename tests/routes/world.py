@@ -2,7 +2,8 @@
 
 Round A is open and shared with the observer; it has an official in Cusco (answering, the personal
 link the respond pages use) and one in Puno (submitted). Round B is open, not shared, with an
-official in Cusco. Each invitation has its invitation e-mail; each round a ready workbook on disk.
+official in Cusco. Each invitation has its invitation e-mail. Ready workbooks wait on disk: round A's
+of Cusco and national one, round B's of Cusco.
 The questionnaire ``demo`` has version 1 published (the rounds use it) and version 2 in draft.
 
 :meth:`World.value` gives each URL placeholder its value in a *variant*: ``cusco`` (in the
@@ -94,15 +95,16 @@ def _message(invitation) -> OutboxMessage:
     return db.session.scalar(select(OutboxMessage).where(OutboxMessage.invitation_id == invitation.id))
 
 
-def _ready_export(round_, user, folder: Path, files: dict[Path, bytes]) -> Export:
+def _ready_export(round_, user, folder: Path, files: dict[Path, bytes], regions: list[Region] | None) -> Export:
     workbook = Workbook()
     workbook.active["A1"] = f"Ronda {round_.id}"
-    path = folder / f"route-matrix-{round_.id}.xlsx"
+    path = folder / f"route-matrix-{round_.id}-{len(files)}.xlsx"
     workbook.save(path)
     files[path] = path.read_bytes()
     now = utcnow()
     export = Export(round=round_, lang="es", status="ready", file_path=str(path), file_size=path.stat().st_size,
-                    requested_by=user, finished_at=now, expires_at=now + timedelta(days=1))
+                    requested_by=user, finished_at=now, expires_at=now + timedelta(days=1),
+                    region_ids=None if regions is None else sorted(region.id for region in regions))
     db.session.add(export)
     db.session.flush()
     return export
@@ -128,8 +130,10 @@ def build_world(app) -> World:
     folder = Path(app.config["SURVEY_EXPORT_DIR"])
     folder.mkdir(parents=True, exist_ok=True)
     files: dict[Path, bytes] = {}
-    exports = {"a": _ready_export(round_a, users["editor"], folder, files),
-               "b": _ready_export(round_b, users["editor"], folder, files)}
+    # A coordinator's workbook holds their regions only; a national one (puno's variant) is not theirs.
+    exports = {"cusco": _ready_export(round_a, users["coordinator"], folder, files, [_region("cusco")]),
+               "puno": _ready_export(round_a, users["editor"], folder, files, None),
+               "unshared": _ready_export(round_b, users["coordinator"], folder, files, [_region("cusco")])}
     organisation = organisations.create("Fiscalía Provincial de Cusco", "state_regional", regions=[_region("cusco")])
     target = make_staff("analyst", email="cuenta.objetivo@example.org")
     db.session.commit()
@@ -150,7 +154,7 @@ def build_world(app) -> World:
         "round_id": {"cusco": round_a.id, "puno": round_a.id, "unshared": round_b.id},
         "invitation_id": {"cusco": cusco.id, "puno": puno.id, "unshared": other.id},
         "message_id": {variant: message.id for variant, message in messages.items()},
-        "export_id": {"cusco": exports["a"].id, "puno": exports["a"].id, "unshared": exports["b"].id},
+        "export_id": {variant: export.id for variant, export in exports.items()},
         "user_id": same(target.id),
         "organisation_id": same(organisation.id),
         "key": same("demo"),
