@@ -7,7 +7,7 @@ from survey.models.questionnaires import Questionnaire, QuestionnaireVersion
 from survey.models.ratelimit import RateLimitHit
 from survey.models.reference import Institution, Region
 from survey.models.results import ResultRefresh, RoundResult
-from survey.models.rounds import Answer, Invitation, Response, ResponseRevision, Round
+from survey.models.rounds import Answer, Invitation, Response, ResponseRevision, Round, SectionAssignment
 from survey.models.users import User
 
 __all__ = [
@@ -29,5 +29,6 @@ __all__ = [
     "Region",
     "ResultRefresh",
     "RoundResult",
+    "SectionAssignment",
     "User",
 ]

@@ -48,6 +48,9 @@ class Round(db.Model):
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: days the invited people's personal data is kept after the round closes; then staff may erase it
     retention_days: Mapped[int] = mapped_column(default=365, server_default="365")
+    #: one response per organisation: every official invited for the same organisation works on it
+    #: (survey.services.institutional); settable while the round is a draft
+    is_per_organisation: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
 
     questionnaire: Mapped["Questionnaire"] = relationship()  # noqa: F821
     version: Mapped["QuestionnaireVersion"] = relationship()  # noqa: F821
@@ -82,6 +85,9 @@ class Invitation(db.Model):
             sqlite_where=text("revoked_at IS NULL"),
             postgresql_where=text("revoked_at IS NULL"),
         ),
+        # One focal point per organisation in a round (survey.services.institutional)
+        Index("uq_invitations_focal_point", "round_id", "organisation_id", unique=True,
+              sqlite_where=text("is_focal_point"), postgresql_where=text("is_focal_point")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -116,12 +122,20 @@ class Invitation(db.Model):
     last_reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: when the person's name, e-mail, position and free text were erased (Ley 29733)
     erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: in a per-organisation round, the one who submits for the organisation (chosen by staff; without
+    #: a choice, the first invited: see survey.services.institutional.focal_point)
+    is_focal_point: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
 
     round: Mapped[Round] = relationship(back_populates="invitations")
     institution: Mapped["Institution | None"] = relationship()  # noqa: F821
     region: Mapped["Region | None"] = relationship()  # noqa: F821
     organisation: Mapped["Organisation | None"] = relationship()  # noqa: F821
     response: Mapped["Response | None"] = relationship(back_populates="invitation", uselist=False)
+    #: the organisation's response in a per-organisation round (read-only: see responses.response_for)
+    shared_response: Mapped["Response | None"] = relationship(
+        primaryjoin="and_(foreign(Response.round_id) == Invitation.round_id, "
+                    "foreign(Response.organisation_id) == Invitation.organisation_id)",
+        viewonly=True, uselist=False)
 
 
 class Response(db.Model):
@@ -132,7 +146,13 @@ class Response(db.Model):
     """
 
     __tablename__ = "responses"
-    __table_args__ = (CheckConstraint("revision >= 0", name="revision"),)
+    __table_args__ = (
+        CheckConstraint("revision >= 0", name="revision"),
+        # In a per-organisation round, one response per organisation
+        Index("uq_responses_round_organisation", "round_id", "organisation_id", unique=True,
+              sqlite_where=text("organisation_id IS NOT NULL"),
+              postgresql_where=text("organisation_id IS NOT NULL")),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     invitation_id: Mapped[int] = mapped_column(ForeignKey("invitations.id", ondelete="CASCADE"), unique=True)
@@ -149,6 +169,11 @@ class Response(db.Model):
     revision: Mapped[int] = mapped_column(default=0)
     #: per-axis index of the submitted answers {axis: 0..100 or null}
     scores: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    #: set in a per-organisation round: the organisation whose shared response this is (the invitation
+    #: above is the one that opened it first)
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id", ondelete="RESTRICT"))
+    #: who last changed each section, in a per-organisation round: {section_key: {"invitation_id", "at"}}
+    section_changes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict, server_default=text("'{}'"))
 
     invitation: Mapped[Invitation] = relationship(back_populates="response")
     round: Mapped[Round] = relationship()
@@ -201,3 +226,21 @@ class Answer(db.Model):
     value: Mapped[str] = mapped_column(String(500), default="")
     #: the numeric value when the answer is a number (for means and sums in SQL)
     number: Mapped[float | None] = mapped_column(Float)
+
+
+class SectionAssignment(db.Model):
+    """In a per-organisation round, a section only one official of the organisation may change.
+
+    Sections without a row are open to every official of the organisation.
+    """
+
+    __tablename__ = "section_assignments"
+
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"), primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"),
+                                                 primary_key=True)
+    section_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    invitation_id: Mapped[int] = mapped_column(ForeignKey("invitations.id", ondelete="CASCADE"), index=True)
+    assigned_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    invitation: Mapped[Invitation] = relationship()

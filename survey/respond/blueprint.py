@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, g, jsonify, redirect, request, url_for
 
 from survey.respond import links
+from survey.services import responses
 
 bp = Blueprint("respond", __name__, url_prefix="/r/<token>")
 bp.record_once(lambda state: links.install_log_redaction(state.app))
@@ -27,7 +28,7 @@ def _add_token(_endpoint, values):
 def state_gate():
     """Send the official where the invitation's state allows: closed page, or the confirmation."""
     invitation = g.invitation
-    response = invitation.response
+    response = responses.response_for(invitation)
     is_submitted = response is not None and response.is_submitted
     is_accepting = invitation.round.is_accepting()
     is_locked = is_submitted and (not invitation.round.allow_edit_after_submit or not is_accepting)

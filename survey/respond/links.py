@@ -15,7 +15,7 @@ import re
 from flask import current_app, g, render_template, request, session
 from flask_babel import refresh
 from sqlalchemy import bindparam, func, select
-from sqlalchemy.orm import contains_eager
+from sqlalchemy.orm import aliased, contains_eager
 
 from survey import database, tokens
 from survey.extensions import db
@@ -72,15 +72,20 @@ def _use_invitation_language(invitation: Invitation) -> None:
     refresh()  # forget a language worked out before the invitation was known
 
 
+_SHARED = aliased(Response)
 #: Built once: the statement and its cache key are reused by every request (only the hash varies).
-#: The round, the response and the fingerprint of the version answered (the response's own once
-#: started, else the round's) come in the same query.
+#: The round, the response (the invitation's own, or in a per-organisation round its organisation's)
+#: and the fingerprint of the version answered (the response's once started, else the round's) come
+#: in the same query.
 _BY_TOKEN_HASH = (
     select(Invitation, QuestionnaireVersion.fingerprint)
     .join(Invitation.round)
     .outerjoin(Invitation.response)
-    .join(QuestionnaireVersion, QuestionnaireVersion.id == func.coalesce(Response.version_id, Round.version_id))
-    .options(contains_eager(Invitation.round), contains_eager(Invitation.response))
+    .outerjoin(Invitation.shared_response.of_type(_SHARED))
+    .join(QuestionnaireVersion, QuestionnaireVersion.id == func.coalesce(
+        Response.version_id, _SHARED.version_id, Round.version_id))
+    .options(contains_eager(Invitation.round), contains_eager(Invitation.response),
+             contains_eager(Invitation.shared_response.of_type(_SHARED)))
     .where(Invitation.token_hash == bindparam("token_hash"))
 )
 

@@ -16,10 +16,10 @@ from survey.auth import public
 from survey.extensions import db
 from survey.i18n import current_language
 from survey.respond import handoff_views  # noqa: F401 - registers the decline and forward pages on bp
-from survey.respond import links, nonces, pages
+from survey.respond import links, nonces, pages, shared
 from survey.respond.blueprint import bp, state_gate
 from survey.respond.forms import DeclineForm, ForwardForm
-from survey.services import responses, submissions
+from survey.services import responses, shared_responses, submissions
 
 __all__ = ["bp"]
 
@@ -29,7 +29,7 @@ def _questionnaire() -> questionnaires.Questionnaire:
 
 
 def _answers() -> dict:
-    response = g.invitation.response
+    response = responses.response_for(g.invitation)
     return dict(response.answers or {}) if response is not None else {}
 
 
@@ -40,12 +40,12 @@ def _section_or_404(questionnaire, key: str):
         abort(404)
 
 
-def _render_section(questionnaire, section, values, errors=(), *, notice=None, status=200):
+def _render_section(questionnaire, section, values, errors=(), *, notice=None, status=200, conflicts=()):
     lang = current_language()
     answers = _answers()
     keys = [item.key for item in questionnaire.sections]
     index = keys.index(section.key)
-    response = g.invitation.response
+    response = responses.response_for(g.invitation)
     return render_template(
         "respond/section.html",
         invitation=g.invitation,
@@ -62,6 +62,10 @@ def _render_section(questionnaire, section, values, errors=(), *, notice=None, s
         has_previous=index > 0,
         saved_at=response.updated_at.isoformat() if response is not None else "",
         notice=notice,
+        shared=shared.section_page(g.invitation, response, section),
+        conflicts=conflicts,
+        previous_key=keys[index - 1] if index > 0 else None,
+        next_key=keys[index + 1] if index + 1 < len(keys) else None,
         lang=lang,
     ), status
 
@@ -74,7 +78,7 @@ def welcome():
     responses.open(invitation)
     db.session.commit()
     questionnaire = _questionnaire()
-    response = invitation.response
+    response = responses.response_for(invitation)
     keys = [section.key for section in questionnaire.sections]
     resume = response.current_section if response is not None and response.current_section in keys else None
     return render_template(
@@ -127,12 +131,25 @@ def section(key: str):
     # With JavaScript the conditional questions open in place as the official answers; without it,
     # a question opened by this page's answers is asked next, on this page (see save_page).
     follow_up = request.form.get("_follow_up", "").split() if nav == "next" and not request.form.get("_js") else ()
-    result = responses.save_page(invitation, key, request.form.to_dict(flat=False), go_to=go_to,
-                                 require_complete=nav == "next", follow_up=follow_up)
+    try:
+        result = responses.save_page(invitation, key, request.form.to_dict(flat=False), go_to=go_to,
+                                     require_complete=nav == "next", follow_up=follow_up,
+                                     seen=shared_responses.read_fingerprints(request.form.get("_seen")))
+    except shared_responses.SectionAssigned as refused:
+        db.session.rollback()
+        return _render_section(questionnaire, current, _answers(), status=403, notice=_(
+            "Esta sección está asignada a %(name)s: usted puede verla, pero no cambiarla.", name=refused.holder.name))
     db.session.commit()
     pages.remember_dropped(invitation.id, questionnaire, result.dropped, lang=current_language())
+    typed = pages.typed_values(current, request.form)
+    if result.conflicts:
+        # Nothing of the colleague's is lost, nor what this official typed: both are shown, the field keeps theirs.
+        notices = shared.conflict_notices(questionnaire, result, typed, responses.response_for(invitation),
+                                          current_language())
+        return _render_section(questionnaire, current, typed, result.errors, status=409,
+                               conflicts=notices)
     if not result.ok:
-        return _render_section(questionnaire, current, pages.typed_values(current, request.form), result.errors)
+        return _render_section(questionnaire, current, typed, result.errors)
     if result.opened:
         flash(pages.opened_notice(questionnaire, result.opened, _answers()), "info")
         return redirect(url_for("respond.section", key=key, _anchor=f"q-{result.opened[0]}-block"), 303)
@@ -151,15 +168,27 @@ def autosave():
     key = request.form.get("_section", "")
     if key not in {item.key for item in questionnaire.sections}:
         return jsonify(ok=False, error="section"), 400
-    result = responses.save_page(invitation, key, request.form.to_dict(flat=False))
+    try:
+        result = responses.save_page(invitation, key, request.form.to_dict(flat=False),
+                                     seen=shared_responses.read_fingerprints(request.form.get("_seen")))
+    except shared_responses.SectionAssigned:
+        db.session.rollback()
+        return jsonify(ok=False, error="assigned"), 403
     db.session.commit()
-    shown = pages.messages(questionnaire, result.errors, current_language())
-    return jsonify(ok=True, saved_at=invitation.response.updated_at.isoformat(), errors=shown.by_key)
+    lang = current_language()
+    shown = pages.messages(questionnaire, result.errors, lang)
+    response = responses.response_for(invitation)
+    current = questionnaire.section(key)
+    page = shared.section_page(invitation, response, current)
+    notices = shared.conflict_notices(questionnaire, result, pages.typed_values(current, request.form), response,
+                                      lang)
+    return jsonify(ok=True, saved_at=response.updated_at.isoformat(), errors=shown.by_key, seen=page.seen,
+                   conflicts=notices, last_change=page.last_change)
 
 
 def _render_review(*, notice=None, status=200):
     invitation = g.invitation
-    response = invitation.response
+    response = responses.response_for(invitation)
     questionnaire = _questionnaire()
     answers = _answers()
     lang = current_language()
@@ -178,6 +207,8 @@ def _render_review(*, notice=None, status=200):
         has_unsent=has_unsent,
         notice=notice,
         dropped=pages.dropped_notices(invitation.id, questionnaire, answers, lang),
+        last_changes=shared.review_lines(invitation, response, questionnaire),
+        focal_point=shared.focal_point_of(invitation),
         lang=lang,
     ), status
 
@@ -206,6 +237,8 @@ def submit():
     if outcome.status == "incomplete":
         flash(_("Antes de enviar, complete o corrija las respuestas marcadas."), "error")
         return redirect(url_for("respond.section", key=first.key, check=1), 303)
+    if outcome.status == "not_focal":
+        return _render_review(notice=_("Solo el punto focal de su organización envía las respuestas."), status=403)
     if outcome.status == "submitted":
         pages.forget_dropped(invitation.id)
         # Per process, one receipt run and one recomputation per round per window (each runs after
@@ -223,7 +256,7 @@ def submit():
 def done():
     """The confirmation: received, when, and whether answers may still be changed."""
     invitation = g.invitation
-    response = invitation.response
+    response = responses.response_for(invitation)
     if response is None or not response.is_submitted:
         return redirect(url_for("respond.welcome"))
     return render_template(
@@ -233,6 +266,7 @@ def done():
         already=bool(request.args.get("already")),
         can_change=responses.can_change(invitation),
         first_section=_questionnaire().sections[0].key,
+        focal_point=shared.focal_point_of(invitation),
         lang=current_language(),
     )
 

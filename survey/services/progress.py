@@ -1,6 +1,7 @@
 """How far a round has got: invitations by status, overall, per region and per institution.
 
-Counted in SQL with GROUP BY, so a round of thousands of officials costs three queries.
+Counted in SQL with GROUP BY, so a round of thousands of officials costs three queries (four in a
+per-organisation round, which also counts organisations by the state of their one response).
 """
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import ColumnElement, func, select, true
 
 from survey.extensions import db
-from survey.models import Institution, Invitation, Region, Round
+from survey.models import Institution, Invitation, Region, Response, Round
 from survey.models.rounds import INVITATION_STATES
 
 #: statuses of a live invitation; revoked ones are counted apart
@@ -47,12 +48,51 @@ class Counts:
 
 
 @dataclass
+class OrganisationCounts:
+    """In a per-organisation round: organisations by the state of their one response."""
+
+    submitted: int = 0
+    in_progress: int = 0
+    not_started: int = 0
+
+    @property
+    def total(self) -> int:
+        """Organisations with at least one live invitation."""
+        return self.submitted + self.in_progress + self.not_started
+
+    @property
+    def response_rate(self) -> float | None:
+        """Share (0..100) of organisations whose response is submitted; None without any."""
+        return round(100 * self.submitted / self.total, 1) if self.total else None
+
+
+@dataclass
 class Progress:
     """A round's counts overall and broken down."""
 
     overall: Counts
     regions: list[Counts]
     institutions: list[Counts]
+    #: set for a per-organisation round
+    organisations: OrganisationCounts | None = None
+
+
+def organisation_counts(round_: Round, where: ColumnElement[bool] | None = None) -> OrganisationCounts:
+    """Organisations with live invitations (within *where*) by the state of their shared response."""
+    live = (select(Invitation.organisation_id).where(
+        Invitation.round_id == round_.id, Invitation.organisation_id.is_not(None), Invitation.revoked_at.is_(None),
+        true() if where is None else where).distinct().subquery())
+    counts = OrganisationCounts()
+    for submitted_at, response_id in db.session.execute(
+            select(Response.submitted_at, Response.id).select_from(live).outerjoin(
+                Response, (Response.round_id == round_.id) & (Response.organisation_id == live.c.organisation_id))):
+        if submitted_at is not None:
+            counts.submitted += 1
+        elif response_id is not None:
+            counts.in_progress += 1
+        else:
+            counts.not_started += 1
+    return counts
 
 
 def _grouped(round_: Round, model, key_column, label_column, where: ColumnElement[bool]) -> list[Counts]:
@@ -89,4 +129,5 @@ def progress(round_: Round, lang: str = "es", where: ColumnElement[bool] | None 
         overall=overall,
         regions=_grouped(round_, Region, Region.key, region_name, where),
         institutions=_grouped(round_, Institution, Institution.code, institution_name, where),
+        organisations=organisation_counts(round_, where) if round_.is_per_organisation else None,
     )

@@ -3,7 +3,8 @@
 A reminder is due when a checkpoint passed since the official was last written to:
 a "days before closing" moment, or ``interval_days`` after the last message. Nobody
 gets more than ``max_count``; nothing goes out in the quiet hours (Lima time); only
-officials who have neither submitted nor declined, of open rounds, are reminded.
+officials who have neither submitted nor declined, of open rounds, are reminded. In a
+per-organisation round, an organisation's officials are reminded until its response is submitted.
 
 Reminder *n* of an invitation is the outbox row (invitation, "reminder", n): the
 UNIQUE key makes a second one impossible, even when two dispatchers run at once.
@@ -15,11 +16,11 @@ from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from survey.extensions import db
-from survey.models import Invitation, OutboxMessage, Round, User
+from survey.models import Invitation, OutboxMessage, Response, Round, User
 from survey.models.users import user_regions
 from survey.models._types import utcnow
 from survey.services.rounds import DEFAULT_POLICY
@@ -86,7 +87,7 @@ def due_in(round_: Round, now: datetime) -> list[Due]:
     max_count = int(policy.get("max_count") or 0)
     if since is None or max_count <= 0:
         return []
-    rows = db.session.execute(
+    statement = (
         select(Invitation.id, Invitation.reminders_sent, Invitation.email, Invitation.region_id)
         .where(
             Invitation.round_id == round_.id,
@@ -96,7 +97,13 @@ def due_in(round_: Round, now: datetime) -> list[Due]:
             func.coalesce(Invitation.last_reminded_at, Invitation.invited_at) < since,
         )
         .order_by(Invitation.id)
-    ).all()
+    )
+    if round_.is_per_organisation:
+        # Everyone of an organisation is reminded until the organisation's response is submitted, not after.
+        submitted = select(Response.organisation_id).where(
+            Response.round_id == round_.id, Response.organisation_id.is_not(None), Response.submitted_at.is_not(None))
+        statement = statement.where(or_(Invitation.organisation_id.is_(None), Invitation.organisation_id.not_in(submitted)))
+    rows = db.session.execute(statement).all()
     escalate_after, escalate_to = policy.get("escalate_after"), policy.get("escalate_to")
     coordinators = coordinators_by_region() if escalate_after else {}
     due: list[Due] = []

@@ -21,14 +21,15 @@ from survey import database
 from survey.extensions import db
 from survey.models import Answer, Invitation, Response, ResponseRevision
 from survey.models._types import utcnow
-from survey.services import outbox
+from survey.services import outbox, responses, shared_responses
 from survey.services.responses import load_version, response_for_writing
 
 
 @dataclass
 class SubmitOutcome:
     """``submitted`` (this call made revision ``revision``), ``already`` (an identical submission
-    was applied before) or ``incomplete`` (``errors`` list what is missing or wrong)."""
+    was applied before), ``incomplete`` (``errors`` list what is missing or wrong) or ``not_focal``
+    (a shared response is submitted by its organisation's focal point only)."""
 
     status: str
     revision: int
@@ -48,8 +49,14 @@ def submit(invitation: Invitation, expected_revision: int) -> SubmitOutcome:
     The answers are checked and scored before the write lock is taken, from the response read
     with the link. The UPDATE also requires the response's ``updated_at`` to be the one read, so
     a save that slipped in between sends the submission down the locked path, which reads again.
+
+    In a per-organisation round the response is the organisation's, and only its focal point
+    (:func:`survey.services.shared_responses.focal_point`) submits it; the receipt goes to them.
     """
-    response = invitation.response
+    if invitation.round.is_per_organisation and not shared_responses.is_focal_point(invitation):
+        response = responses.response_for(invitation)
+        return SubmitOutcome("not_focal", response.revision if response is not None else 0)
+    response = responses.response_for(invitation)
     outcome = _prepare(response, invitation.sector, expected_revision) if response is not None else None
     if isinstance(outcome, SubmitOutcome) and outcome.status == "already":
         return outcome  # revisions only move forward: no need to look again

@@ -155,6 +155,7 @@
       var data = result.data || {};
       if (result.status === 200 && data.ok) {
         self.form.setAttribute("data-saved-at", data.saved_at);
+        self.shared(data);
         if (!self.dirty && sent === JSON.stringify(self.fields())) { self.forget(); } else { self.mirror(); }
         self.say("saved", limaTime(new Date()));
       } else if (data.error === "csrf" && data.csrf_token) {
@@ -170,6 +171,26 @@
       self.dirty = true;
       self.say(navigator.onLine === false ? "offline" : "failed");
     });
+  };
+
+  /* A response shared by an organisation: the answers as now saved become the page's reference
+   * (a later save overwrites only what changed since), and a colleague's change to a question this
+   * official also changed is said, with both values; the server kept the colleague's. */
+  Autosave.prototype.shared = function (data) {
+    var seen = this.form.querySelector("input[data-seen]");
+    if (seen && data.seen) { seen.value = data.seen; }
+    var box = this.form.querySelector("[data-conflicts]");
+    if (!box || !Array.isArray(data.conflicts)) { return; }
+    box.textContent = "";
+    data.conflicts.forEach(function (text) {
+      var notice = document.createElement("div");
+      notice.className = "flash flash-error conflict-notice";
+      notice.setAttribute("role", "alert");
+      notice.textContent = text;
+      box.appendChild(notice);
+    });
+    var line = document.querySelector("[data-last-change]");
+    if (line && data.last_change) { line.textContent = data.last_change; }
   };
 
   Autosave.prototype.start = function () {
