@@ -15,7 +15,7 @@ from survey import scopes
 from survey.extensions import limiter
 from survey.models.users import ROLES
 from tests.route_support import Access, access_of, undecorated_endpoints
-from tests.routes.expectations import EXPECTATIONS, Expect, staff
+from tests.routes.expectations import EXPECTATIONS, OUT_OF_SCOPE, Expect, staff
 from tests.routes.matrix import Matrix, rules_by_key
 from tests.routes.world import build_world
 
@@ -61,6 +61,12 @@ def test_every_rule_of_the_app_has_a_line_in_the_table_and_every_line_a_rule(app
     rules = set(rules_by_key(app))
     assert sorted(rules - set(EXPECTATIONS)) == [], "say who may use these routes in tests/routes/expectations.py"
     assert sorted(set(EXPECTATIONS) - rules) == [], "these lines of tests/routes/expectations.py name no route"
+
+
+def test_the_table_limits_only_roles_it_lets_in_and_whose_scope_the_world_can_leave():
+    odd = {key: expect.limited for key, expect in EXPECTATIONS.items()
+           if any(role not in (expect.roles or ()) or role not in OUT_OF_SCOPE for role in expect.limited)}
+    assert odd == {}
 
 
 @pytest.mark.parametrize("role", [None, *ROLES], ids=["anonymous", *ROLES])
