@@ -262,3 +262,9 @@ def test_a_closed_rounds_national_workbook_is_never_reused_for_a_coordinator(app
     build_export.run(regional.id)
     # The coordinator's own final workbook is reused, as a national one is for national staff.
     assert client.post(url, data={"lang": "es", "compare": "0"}).headers["Location"] == first.headers["Location"]
+
+
+def test_a_coordinator_is_told_every_region_the_page_covers_even_one_nobody_was_invited_from(client, two_regions):
+    sign_in(client, coordinator("cusco", "tacna"))
+    html = client.get(f"/results/rounds/{two_regions.id}").text
+    assert "Resultados de sus regiones: Cusco, Tacna." in html and "Puno" not in html

@@ -11,9 +11,11 @@ from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import pgettext
+from sqlalchemy import select
 
 from survey import charts, scopes
-from survey.models import Round
+from survey.extensions import db
+from survey.models import Region, Round
 from survey.workbook import figures
 from survey.workbook.axes import choice_counts
 from survey.workbook.questions import Entry, RoundQuestions, for_round
@@ -127,7 +129,9 @@ def build_page(round_: Round, lang: str, scope: scopes.Scope | None = None) -> R
                                              for sector in indices.sectors])
     else:
         items = [(name, indices.national.index(axis.key)) for name, axis in zip(names, axes)]
-    scope_names = [] if scope.is_national else [group.name for group in regions if group.name]
+    # Every region of the scope is named, even one nobody was invited from yet.
+    scope_names = [] if scope.is_national else [region.name(lang) for region in db.session.scalars(
+        select(Region).where(Region.id.in_(sorted(scope.region_ids))).order_by(Region.ubigeo))]
     title = (_("Índice nacional por eje (0-100)") if scope.is_national
              else _("Índice por eje en %(regions)s (0-100)", regions=", ".join(scope_names)))
     axes_chart = charts.bar_chart(title, items, maximum=100, empty=_("sin datos"))
