@@ -186,6 +186,11 @@ def test_a_coordinator_never_sees_a_national_or_another_regions_export(app, clie
     assert f"/results/exports/{cusco.id}/download" in listing
     assert f"/results/exports/{puno.id}/" not in listing and f"/results/exports/{national.id}/" not in listing
     assert "El libro tendrá solo las invitaciones y respuestas de sus regiones: Cusco." in listing
+    # National staff see every workbook, each saying what it covers.
+    sign_in(client, make_staff("analyst"))
+    every = client.get(f"/results/rounds/{round_.id}/exports").text
+    assert all(f"/results/exports/{item.id}/download" in every for item in (national, puno, cusco))
+    assert every.count("<td>Todas las regiones</td>") == 1 and "<td>Puno</td>" in every and "<td>Cusco</td>" in every
     # A coordinator of both regions may open either regional workbook, never the national one.
     sign_in(client, coordinator("cusco", "puno"))
     assert client.get(f"/results/exports/{puno.id}").status_code == 200

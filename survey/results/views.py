@@ -26,7 +26,7 @@ from survey import charts, jobs, scopes
 from survey.auth import roles_required
 from survey.extensions import db
 from survey.i18n import current_language
-from survey.models import Export, Round
+from survey.models import Export, Region, Round
 from survey.results.forms import ExportForm
 from survey.results.page import MIN_GROUP, build_page
 from survey.services import exports as export_service
@@ -58,6 +58,15 @@ def _export(export_id: int) -> Export:
 
 def _exports_of(round_: Round) -> list[Export]:
     return export_service.for_round(round_.id, scopes.current_scope().region_ids)
+
+
+def _coverage(export: Export) -> str:
+    """What a workbook covers, as its list shows it: every region, or the names of its regions."""
+    if export.region_ids is None:
+        return _("Todas las regiones")
+    lang = current_language()
+    regions = db.session.scalars(select(Region).where(Region.id.in_(export.region_ids)).order_by(Region.ubigeo))
+    return ", ".join(region.name(lang) for region in regions)
 
 
 def _form(round_: Round) -> ExportForm:
@@ -98,7 +107,7 @@ def exports(round_id: int):
     """Past exports of the round the user may see (who asked, when, state) and the form to request one."""
     round_ = _round(round_id)
     return render_template("results/exports.html", round=round_, form=_form(round_), exports=_exports_of(round_),
-                           scope_names=_scope_names())
+                           scope_names=_scope_names(), coverage=_coverage)
 
 
 def _scope_names() -> list[str]:
@@ -119,7 +128,7 @@ def request_export(round_id: int):
     form = _form(round_)
     if not form.validate_on_submit():
         return render_template("results/exports.html", round=round_, form=form, exports=_exports_of(round_),
-                               scope_names=_scope_names()), 400
+                               scope_names=_scope_names(), coverage=_coverage), 400
     compare = db.session.get(Round, form.compare.data) if form.compare.data else None
     region_ids = scopes.current_scope().region_ids
     existing = export_service.reusable(round_, lang=form.lang.data, compare_round=compare, region_ids=region_ids)
