@@ -265,3 +265,64 @@ def test_progress_counts_organisations_besides_people(app, team):
     counts = progress.progress(team.round).organisations
     assert (counts.submitted, counts.in_progress, counts.not_started, counts.total) == (0, 1, 1, 2)
     assert progress.progress(team.round).overall.invited == 3  # people are still counted too
+
+
+# --- Staff pages and the command line ---------------------------------------------------------------------
+
+
+def test_staff_see_the_organisation_choose_its_focal_point_and_assign_its_sections(client, team):
+    from tests.factories import login_as, make_staff
+
+    login_as(client, make_staff("editor"))
+    db.session.commit()
+    page = client.get(f"/rounds/{team.round.id}").get_data(as_text=True)
+    assert "Gobierno Regional de Cusco" in page and "Punto focal: Ana Quispe." in page
+    assert client.post(f"/rounds/{team.round.id}/invitations/{team.luis.id}/focal-point").status_code == 302
+    sections = f"/rounds/{team.round.id}/organisations/{team.organisation.id}/sections"
+    assert "Abierta a todos" in client.get(sections).get_data(as_text=True)
+    assert client.post(sections, data={"section-governance": str(team.ana.id)}).status_code == 302
+    db.session.expire_all()
+    assert team.luis.is_focal_point
+    assert "asignada a Ana Quispe" in page_of(client, team.luis_token, "governance")
+    assert client.post(sections, data={"section-governance": "999999"}).status_code == 400
+
+
+def test_a_coordinator_of_another_region_gets_404_for_the_organisation(client, team):
+    from survey.models import Region
+    from tests.factories import login_as, make_staff
+
+    coordinator = make_staff("coordinator")
+    coordinator.regions = [db.session.scalars(select(Region).where(Region.key == "puno")).one()]
+    login_as(client, coordinator)
+    db.session.commit()
+    assert client.get(f"/rounds/{team.round.id}/organisations/{team.organisation.id}/sections").status_code == 404
+    assert client.post(f"/rounds/{team.round.id}/invitations/{team.luis.id}/focal-point").status_code == 404
+    assert client.get(f"/rounds/{team.round.id}/invitations/{team.luis.id}/successor").status_code == 404
+
+
+def test_staff_move_an_invitation_to_a_successor_through_the_form(client, team):
+    from tests.factories import login_as, make_staff
+
+    login_as(client, make_staff("editor"))
+    db.session.commit()
+    url = f"/rounds/{team.round.id}/invitations/{team.ana.id}/successor"
+    assert client.post(url, data={"name": "", "email": "no"}).status_code == 422
+    assert client.post(url, data={"name": "Carmen Ccori", "email": "carmen@example.gob.pe"}).status_code == 302
+    assert client.get(f"/r/{team.ana_token}/").status_code == 404
+
+
+def test_the_command_line_creates_an_institutional_round_and_moves_an_invitation(runner, team):
+    from survey.models import Round
+    from tests.factories import publish_document
+
+    publish_document()
+    db.session.commit()
+    created = runner.invoke(args=["round", "create", "--questionnaire", "pnat-officials", "--title", "Por organización",
+                                  "--opens", "2026-05-01T08:00", "--closes", "2026-06-01T18:00", "--per-organisation"])
+    assert created.exit_code == 0, created.output
+    assert db.session.get(Round, int(created.output.strip())).is_per_organisation
+    moved = runner.invoke(args=["round", "successor", str(team.round.id), str(team.luis.id), "--name", "Pedro Condori",
+                                "--email", "pedro@example.gob.pe"])
+    assert moved.exit_code == 0, moved.output
+    db.session.expire_all()
+    assert team.luis.status == "revoked"

@@ -8,6 +8,7 @@ from flask import g
 
 from survey.extensions import db
 from survey.filters import lima_datetime
+from survey.services import institutional
 from survey.services import invitations as invitation_service
 from survey.services import official_list
 from survey.services import questionnaires as qs
@@ -39,8 +40,11 @@ def _get(round_id: int):
               help="Minutes it takes to answer.")
 @click.option("--allow-edit-after-submit", is_flag=True)
 @click.option("--reminder-days", default="7, 2", show_default=True, help="Days before closing, e.g. '14, 7, 2'.")
+@click.option("--per-organisation", "is_per_organisation", is_flag=True,
+              help="One response per organisation, shared by its invited officials; its focal point submits.")
 def create_command(key: str, number: int | None, title: str, opens: str, closes: str, description: str,
-                   estimated_minutes: int, allow_edit_after_submit: bool, reminder_days: str) -> None:
+                   estimated_minutes: int, allow_edit_after_submit: bool, reminder_days: str,
+                   is_per_organisation: bool) -> None:
     """Create a draft round and print its id."""
     _speak_spanish()
     questionnaire = qs.get(key)
@@ -55,7 +59,8 @@ def create_command(key: str, number: int | None, title: str, opens: str, closes:
             version, title, opens, closes, description=description, estimated_minutes=estimated_minutes,
             allow_edit_after_submit=allow_edit_after_submit, reminder_policy=policy,
         )
-    except (qs.VersionError, round_service.RoundError) as exc:
+        institutional.set_per_organisation(round_, is_per_organisation)
+    except (qs.VersionError, round_service.RoundError, institutional.InstitutionalError) as exc:
         db.session.rollback()
         raise click.ClickException(str(exc)) from None
     db.session.commit()
@@ -148,3 +153,28 @@ def invite_command(round_id: int, file: Path, skip_invalid: bool, create_orgs: b
     db.session.commit()
     queued = " (invitation e-mails queued)" if round_.status == "open" and created else ""
     click.echo(f"{len(created)} officials invited to round {round_.id}{queued}")
+
+
+@group.command("successor")
+@click.argument("round_id", metavar="ROUND", type=int)
+@click.argument("invitation_id", type=int)
+@click.option("--name", required=True, help="The successor's full name.")
+@click.option("--email", required=True, help="The successor's e-mail address.")
+@click.option("--position", default="", help="The successor's position.")
+def successor_command(round_id: int, invitation_id: int, name: str, email: str, position: str) -> None:
+    """Move INVITATION_ID of ROUND to the person who took the official's place; prints the new invitation's id.
+
+    The answers stay, the old link stops working at once, and in an open round the new link is e-mailed.
+    """
+    _speak_spanish()
+    round_ = _get(round_id)
+    invitation = invitation_service.get(round_, invitation_id)
+    if invitation is None:
+        raise click.ClickException(f"no invitation {invitation_id} in round {round_id}")
+    try:
+        new, _token = institutional.successor(invitation, name, email, position)
+    except institutional.InstitutionalError as exc:
+        db.session.rollback()
+        raise click.ClickException(str(exc)) from None
+    db.session.commit()
+    click.echo(new.id)

@@ -28,6 +28,11 @@ class RoundForm(FlaskForm):
     estimated_minutes = IntegerField(_l("Minutos que toma responder"), default=30,
                                      validators=[InputRequired(), NumberRange(1, 600)])
     allow_edit_after_submit = BooleanField(_l("Permitir cambiar las respuestas tras enviarlas, hasta el cierre"))
+    is_per_organisation = BooleanField(
+        _l("Una respuesta por organización"),
+        description=_l("Todos los invitados de una misma organización responden juntos un solo cuestionario; "
+                       "lo envía su punto focal. Solo se puede cambiar mientras la ronda es un borrador."),
+    )
     reminder_days = StringField(
         _l("Recordatorios: días antes del cierre"), default="7, 2",
         description=_l("Números separados por comas, por ejemplo: 14, 7, 2."),
@@ -103,3 +108,11 @@ class InvitationForm(FlaskForm):
     position = StringField(_l("Cargo"), validators=[Length(max=200)])
     language = SelectField(_l("Idioma de los correos"), default="es",
                            choices=[SelectChoice("es", "Español"), SelectChoice("en", "English")])
+
+
+class SuccessorForm(FlaskForm):
+    """The person who takes the place of an official who left (the invitation and its answers move to them)."""
+
+    name = StringField(_l("Nombre de la persona que lo reemplaza"), validators=[DataRequired(), Length(max=200)])
+    email = StringField(_l("Correo"), validators=[DataRequired(), Length(max=254)])
+    position = StringField(_l("Cargo"), validators=[Length(max=200)])

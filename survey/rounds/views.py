@@ -12,9 +12,10 @@ from survey.auth import roles_required
 from survey.extensions import db
 from survey.i18n import current_language
 from survey.models import Invitation, QuestionnaireVersion, Round
-from survey.rounds import invitation_views  # noqa: F401  (adds the invitation pages to bp)
+from survey.rounds import institutional_views, invitation_views  # noqa: F401  (add their pages to bp)
 from survey.rounds.blueprint import READERS, bp, get_round, show_error
 from survey.rounds.forms import RoundForm, VersionForm
+from survey.services import institutional
 from survey.services import invitations as invitation_service
 from survey.services import progress as progress_service
 from survey.services import rounds as round_service
@@ -73,7 +74,8 @@ def create():
             fields = _round_fields(form)
             round_ = round_service.create(fields.pop("version"), fields.pop("title"), fields.pop("opens_at"),
                                           fields.pop("closes_at"), user=current_user, **fields)
-        except round_service.RoundError as exc:
+            institutional.set_per_organisation(round_, form.is_per_organisation.data)
+        except (round_service.RoundError, institutional.InstitutionalError) as exc:
             db.session.rollback()
             show_error(form, exc)
         else:
@@ -102,7 +104,8 @@ def edit(round_id: int):
     elif form.validate_on_submit():
         try:
             round_service.update(round_, **_round_fields(form))
-        except round_service.RoundError as exc:
+            institutional.set_per_organisation(round_, form.is_per_organisation.data)
+        except (round_service.RoundError, institutional.InstitutionalError) as exc:
             db.session.rollback()
             show_error(form, exc)
         else:
@@ -130,6 +133,7 @@ def show(round_id: int):
         pages=max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1),
         total=total,
         newer=round_service.newer_versions(round_) if round_.status == "open" else [],
+        teams=institutional.teams(round_, where=in_scope) if round_.is_per_organisation else [],
     )
 
 
