@@ -122,3 +122,16 @@ def test_an_admin_gives_a_coordinator_regions_and_the_sessions_end(client, db_se
     changed = db.session.get(type(user), user.id)
     assert changed.role == "coordinator" and [r.key for r in changed.regions] == ["cusco"]
     assert changed.session_version > version
+
+
+@pytest.mark.parametrize(("role", "start"), [("coordinator", "/rounds/"), ("observer", "/results/")])
+def test_coordinators_and_observers_land_on_their_own_start_page(client, db_session, role, start):
+    from tests.factories import login_through_form, make_user
+
+    user = make_user(role)
+    if role == "coordinator":
+        user.regions = [region("cusco")]
+    db_session.commit()
+    response = login_through_form(client, user.email)
+    assert response.status_code == 302 and response.location.endswith(start)
+    assert client.get(start).status_code == 200

@@ -54,7 +54,8 @@ def _may_open(user: User, endpoint: str) -> bool:
 
 def landing_url(user: User) -> str:
     """Where a user goes after login: the builder if they may use it, else their own start page."""
-    for endpoint in ("builder.index", "admin.users"):
+    # Coordinators start at their rounds, observers at the results shared with them.
+    for endpoint in ("builder.index", "admin.users", "rounds.index", "results.index"):
         if _may_open(user, endpoint):
             return url_for(endpoint)
     return url_for("public.index")
