@@ -160,6 +160,12 @@ EXPECTATIONS: dict[str, Expect] = {
     "POST /rounds/<int:round_id>/invitations/import/<key>": staff(A, E, C, unknown={"key": 302}),
     "POST /rounds/<int:round_id>/invitations/<int:invitation_id>/revoke": staff(A, E, C, limited=C),
     "POST /rounds/<int:round_id>/invitations/<int:invitation_id>/reissue": staff(A, E, C, limited=C),
+    "POST /rounds/<int:round_id>/invitations/<int:invitation_id>/focal-point": staff(A, E, C, limited=C),
+    "GET /rounds/<int:round_id>/invitations/<int:invitation_id>/successor": staff(A, E, C, limited=C),
+    "POST /rounds/<int:round_id>/invitations/<int:invitation_id>/successor": staff(A, E, C, limited=C),
+    # a per-organisation round's team: a coordinator manages the teams with officials in their regions
+    "GET /rounds/<int:round_id>/organisations/<int:organisation_id>/sections": staff(A, E, C, limited=C),
+    "POST /rounds/<int:round_id>/organisations/<int:organisation_id>/sections": staff(A, E, C, limited=C),
     # e-mails: a coordinator reads and retries those of their regions
     "GET /outbox/": staff(A, E, C),
     "GET /outbox/<int:message_id>": staff(A, E, C, limited=C),

@@ -3,7 +3,8 @@
 Round A is open and shared with the observer; it has an official in Cusco (answering, the personal
 link the respond pages use) and one in Puno (submitted). Round B is open, not shared, with an
 official in Cusco. Each invitation has its invitation e-mail. Ready workbooks wait on disk: round A's
-of Cusco and national one, round B's of Cusco.
+of Cusco and national one, round B's of Cusco. Round C collects one response per organisation, from
+a team in Cusco and one in Puno (its pages take their ids from ALIASES).
 The questionnaire ``demo`` has version 1 published (the rounds use it) and version 2 in draft.
 
 :meth:`World.value` gives each URL placeholder its value in a *variant*: ``cusco`` (in the
@@ -37,6 +38,8 @@ from tests.factories import (
 from tests.route_support import first_choice
 
 VARIANTS = ("cusco", "puno", "unshared")
+#: placeholders whose objects depend on the page: endpoint -> {placeholder: name in World.ids}
+ALIASES = {"rounds.sections": {"round_id": "team_round_id", "organisation_id": "team_id"}}
 UNKNOWN_INT = "999999"
 #: a value no test creates, by placeholder (the format is right, so the lookup itself runs)
 UNKNOWN = {
@@ -65,6 +68,7 @@ class World:
         """The value of placeholder *name* of *endpoint*'s rule in *variant*, as *role* would use it."""
         if converter == "any":
             return first_choice(args)
+        name = ALIASES.get(endpoint, {}).get(name, name)
         if name == "key":
             name = {"respond": "respond_key", "rounds": "pending"}.get(endpoint.split(".")[0], "key")
         if variant == "unknown":
@@ -135,6 +139,12 @@ def build_world(app) -> World:
                "puno": _ready_export(round_a, users["editor"], folder, files, None),
                "unshared": _ready_export(round_b, users["coordinator"], folder, files, [_region("cusco")])}
     organisation = organisations.create("Fiscalía Provincial de Cusco", "state_regional", regions=[_region("cusco")])
+    # Round C collects one response per organisation: a team in Cusco and one in Puno.
+    round_c = make_round(version, title="Ronda institucional", is_per_organisation=True)
+    teams = {"cusco": organisation,
+             "puno": organisations.create("Fiscalía Provincial de Puno", "state_regional", regions=[_region("puno")])}
+    for region, team in teams.items():
+        make_invitation(round_c, region=region, organisation=team, name=f"Fiscal de {region.title()}")
     target = make_staff("analyst", email="cuenta.objetivo@example.org")
     db.session.commit()
 
@@ -157,6 +167,8 @@ def build_world(app) -> World:
         "export_id": {variant: export.id for variant, export in exports.items()},
         "user_id": same(target.id),
         "organisation_id": same(organisation.id),
+        "team_round_id": same(round_c.id),
+        "team_id": {"cusco": teams["cusco"].id, "puno": teams["puno"].id, "unshared": teams["cusco"].id},
         "key": same("demo"),
         "number": same(1),
         "fmt": same("json"),
