@@ -206,13 +206,13 @@ def save_page(invitation: Invitation, section_key: str, formdata: Mapping[str, l
     response = response_for(invitation)
     if response is not None:
         result, resume_at = _page(response, invitation.sector, section_key, formdata, go_to, require_complete,
-                                  follow_up, seen)
+                                  follow_up, seen, shared)
         database.begin_writing()
         if _store(invitation, response, result, resume_at, changed_section):
             return result
     response = response_for_writing(invitation)  # locked: nothing changes it until the commit
     result, resume_at = _page(response, invitation.sector, section_key, formdata, go_to, require_complete,
-                              follow_up, seen)
+                              follow_up, seen, shared)
     if not _store(invitation, response, result, resume_at, changed_section):
         raise RuntimeError(f"response {response.id} changed under its lock")
     return result
@@ -220,7 +220,7 @@ def save_page(invitation: Invitation, section_key: str, formdata: Mapping[str, l
 
 def _page(response: Response, sector: str, section_key: str, formdata: dict[str, list[str]], go_to: str | None,
           require_complete: bool, follow_up: Collection[str] = (),
-          seen: Mapping[str, str] | None = None) -> tuple[PageResult, str]:
+          seen: Mapping[str, str] | None = None, track_changes: bool = False) -> tuple[PageResult, str]:
     """The answers to store after this page, what to show, and the section to resume at.
 
     Worked out on the questionnaire as *sector* sees it: a section or question of the other kind
@@ -262,7 +262,8 @@ def _page(response: Response, sector: str, section_key: str, formdata: dict[str,
     result = PageResult(stored, errors, warnings, opened if not errors else [], dropped, clashes)
     if clashes:
         result.conflict_change = dict((response.section_changes or {}).get(section_key) or {})
-    result.changed = any(fingerprint(saved.get(key)) != fingerprint(stored.get(key)) for key in keys)
+    if track_changes:  # a shared response notes who changed the section; a person's needs no digests
+        result.changed = any(fingerprint(saved.get(key)) != fingerprint(stored.get(key)) for key in keys)
     return result, resume_at
 
 
