@@ -60,8 +60,6 @@ def successor(round_id: int, invitation_id: int):
 
 def _team(round_: Round, organisation_id: int) -> institutional.OrganisationTeam:
     """The organisation's officials the user may manage, or a 404 (none in scope, or not in this round)."""
-    if not round_.is_per_organisation:
-        abort(404)
     in_scope = db.session.scalar(select(Invitation.id).where(
         Invitation.round_id == round_.id, Invitation.organisation_id == organisation_id,
         Invitation.revoked_at.is_(None), scopes.invitations_in_scope()).limit(1))
@@ -75,6 +73,9 @@ def _team(round_: Round, organisation_id: int) -> institutional.OrganisationTeam
 def sections(round_id: int, organisation_id: int):
     """Give each section of the organisation's response to one of its officials, or leave it open to all."""
     round_ = get_round(round_id)
+    if not round_.is_per_organisation:
+        flash(_("Esta ronda recoge una respuesta por persona: no se asignan secciones."), "error")
+        return redirect(url_for("rounds.show", round_id=round_.id))
     team = _team(round_, organisation_id)
     questionnaire = responses.load_version(team.response.version_id if team.response else round_.version_id)
     officials = {str(invitation.id): invitation for invitation in team.invitations}
