@@ -25,13 +25,13 @@ LOGIN_LIMIT = "10 per 15 minutes"
 
 @bp.before_app_request
 def _forget_request_state() -> None:
-    """Start every request without a cached user, locale, CSRF token or login outcome.
+    """Start every request without a cached user, scope, locale, CSRF token or login outcome.
 
     Flask-Login, Flask-Babel and Flask-WTF cache them on ``g``, and ``g`` outlives the request
     when an outer app context stays pushed (the test suite does that): a stale user would hide
     a revocation, a stale locale a language switch, a stale token another session's token.
     """
-    for key in ("_login_user", "_flask_babel", "csrf_token"):
+    for key in ("_login_user", "_flask_babel", "csrf_token", "survey_scope"):
         g.pop(key, None)
     g.login_failed = False
 
