@@ -152,3 +152,26 @@ def test_the_shell_imports_and_lists_and_reports_every_bad_row(runner, tmp_path)
 def test_a_file_that_is_not_a_list_is_refused(db_session):
     with pytest.raises(ListError):
         organisation_import.check("orgs.csv", b"sigla,ruc\nX,1\n")
+
+
+def test_merging_moves_an_institutional_response_but_never_fuses_two_of_one_round(db_session):
+    from tests.factories import make_response
+
+    kept = organisations.create("Gobierno Regional de Cusco", "state_regional", regions=[region("cusco")])
+    duplicate = organisations.create("GORE Cusco", "state_regional")
+    round_ = make_round(is_per_organisation=True)
+    invitation, _ = make_invitation(round_, organisation=duplicate, is_focal_point=True)
+    response = make_response(invitation, {}, submitted=False)
+    response.organisation_id = duplicate.id
+    db.session.flush()
+    organisations.merge(kept, duplicate)
+    db.session.expire_all()
+    assert response.organisation_id == kept.id and invitation.organisation_id == kept.id
+
+    other = organisations.create("Gobierno Regional del Cusco (copia)", "state_regional")
+    colleague, _ = make_invitation(round_, organisation=other, email="otra@gore.gob.pe")
+    second = make_response(colleague, {}, submitted=False)
+    second.organisation_id = other.id
+    db.session.flush()
+    with pytest.raises(organisations.OrganisationError, match="su propia respuesta institucional"):
+        organisations.merge(kept, other)

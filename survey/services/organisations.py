@@ -8,7 +8,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, or_, select, update
 
 from survey.extensions import db
-from survey.models import Institution, Invitation, Region
+from survey.models import Institution, Invitation, Region, Response, Round
+from survey.models.rounds import SectionAssignment
 from survey.models.organisations import KINDS, Organisation, OrganisationName, organisation_regions
 from survey.services import audit
 from survey.services.reference import fold
@@ -95,6 +96,7 @@ def merge(kept: Organisation, duplicate: Organisation) -> None:
         raise OrganisationError(_l("Elija dos organizaciones distintas."))
     if not kept.is_active:
         raise OrganisationError(_l("La organización que se conserva debe estar activa."))
+    _move_institutional_work(kept, duplicate)
     moved = db.session.execute(update(Invitation).where(Invitation.organisation_id == duplicate.id)
                                .values(organisation_id=kept.id)).rowcount
     kept.regions = sorted({*kept.regions, *duplicate.regions}, key=lambda region: region.ubigeo)
@@ -107,6 +109,37 @@ def merge(kept: Organisation, duplicate: Organisation) -> None:
     duplicate.is_active = False
     duplicate.merged_into_id = kept.id
     audit.record("organisation.merge", kept, merged=duplicate.id, merged_name=duplicate.name, invitations=moved)
+    db.session.flush()
+
+
+def _move_institutional_work(kept: Organisation, duplicate: Organisation) -> None:
+    """Move the duplicate's institutional responses, focal points and section assignments to *kept*.
+
+    Two institutional responses of one round cannot become one by a merge: that is refused (staff
+    decide which answers stand); a second focal point in a round stops being one.
+    """
+    shared = db.session.scalars(
+        select(Round.title).join(Response, Response.round_id == Round.id)
+        .where(Response.organisation_id == duplicate.id,
+               Response.round_id.in_(select(Response.round_id).where(Response.organisation_id == kept.id)))
+    ).all()
+    if shared:
+        raise OrganisationError(_l("Las dos organizaciones tienen su propia respuesta institucional en la ronda "
+                                   "«%(round)s»: no se pueden fusionar.", round=shared[0]))
+    kept_rounds = select(Invitation.round_id).where(Invitation.organisation_id == kept.id, Invitation.is_focal_point)
+    db.session.execute(update(Invitation).where(Invitation.organisation_id == duplicate.id, Invitation.is_focal_point,
+                                                Invitation.round_id.in_(kept_rounds))
+                       .values(is_focal_point=False).execution_options(synchronize_session=False))
+    db.session.execute(update(Response).where(Response.organisation_id == duplicate.id)
+                       .values(organisation_id=kept.id).execution_options(synchronize_session=False))
+    kept_sections = select(SectionAssignment.round_id, SectionAssignment.section_key).where(
+        SectionAssignment.organisation_id == kept.id)
+    for assignment in db.session.scalars(select(SectionAssignment)
+                                         .where(SectionAssignment.organisation_id == duplicate.id)):
+        if (assignment.round_id, assignment.section_key) in set(db.session.execute(kept_sections).all()):
+            db.session.delete(assignment)  # the kept organisation already assigned that section
+        else:
+            assignment.organisation_id = kept.id
     db.session.flush()
 
 
