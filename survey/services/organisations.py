@@ -9,8 +9,8 @@ from sqlalchemy import exists, or_, select, update
 
 from survey.extensions import db
 from survey.models import Institution, Invitation, Region, Response, Round
-from survey.models.rounds import SectionAssignment
 from survey.models.organisations import KINDS, Organisation, OrganisationName, organisation_regions
+from survey.models.rounds import SectionAssignment
 from survey.services import audit
 from survey.services.reference import fold
 
