@@ -128,3 +128,22 @@ def csrf_enabled(app):
         yield
     finally:
         app.config["WTF_CSRF_ENABLED"] = False
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Chromium (the system one; never downloaded) for the whole session.
+
+    Defined here, not in tests/browser/: the browser tests and the production rehearsal share it, and
+    a second sync_playwright() in the same process fails while the first one runs.
+    """
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
+
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        try:
+            yield instance
+        finally:
+            instance.close()

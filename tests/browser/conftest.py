@@ -70,19 +70,6 @@ def live_db(live_app) -> Callable[[Callable[[], Any]], Any]:
     return run
 
 
-@pytest.fixture(scope="session")
-def browser():
-    """One headless Chromium (the system one; never downloaded) for the whole session."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        try:
-            yield instance
-        finally:
-            instance.close()
-
-
 @pytest.fixture
 def page(browser):
     """A page in a fresh browser context: no cookies from other tests."""

@@ -77,14 +77,14 @@ def test_a_number_question_shows_its_allowed_range(phone, live_server, live_db):
 def test_links_in_a_stored_email_can_be_clicked(phone, live_app, live_server, live_db, monkeypatch):
     monkeypatch.setitem(live_app.config, "SURVEY_BASE_URL", live_server)
     def story():
-        editor = make_user("editor", email="editora@example.org")
+        editor = make_user("editor", email="editora.inicio@example.org")
         round_ = make_round(created_by=editor, title="Ronda de correos")
         invitation, token = make_invitation(round_, email="ana@example.gob.pe")
         return outbox.add(invitation, "invitation").id, token
 
     message_id, token = live_db(story)
     problems = watch_problems(phone)
-    log_in(phone, live_server, "editora@example.org")
+    log_in(phone, live_server, "editora.inicio@example.org")
     phone.goto(f"{live_server}/outbox/{message_id}")
     link = phone.locator(".mail-text a", has_text=f"/r/{token}").first
     expect(link).to_be_visible()
@@ -100,7 +100,7 @@ def test_links_in_a_stored_email_can_be_clicked(phone, live_app, live_server, li
 
 
 def _results_round() -> int:
-    make_user("analyst", email="analista@example.org")
+    make_user("analyst", email="analista.inicio@example.org")
     version = publish_document()
     questionnaire = version.load()
     answers = {}
@@ -118,7 +118,7 @@ def test_the_results_page_fits_a_360_px_screen_and_the_site_has_an_icon(phone, l
     requested = []
     phone.on("request", lambda request: requested.append(request.url))
     problems = watch_problems(phone)
-    log_in(phone, live_server, "analista@example.org")
+    log_in(phone, live_server, "analista.inicio@example.org")
     phone.goto(f"{live_server}/results/rounds/{round_id}")
     expect(phone.locator("h1")).to_contain_text("Informe Alternativo 2026")
     width = phone.evaluate("document.documentElement.scrollWidth")

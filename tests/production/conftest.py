@@ -1,2 +1,1 @@
-"""The rehearsal drives the same session-wide Chromium as the browser tests (Debian's, never downloaded)."""
-from tests.browser.conftest import browser  # noqa: F401 - re-exported as a fixture of this folder
+"""The rehearsal drives the session-wide Chromium of tests/conftest.py, shared with the browser tests."""
