@@ -119,3 +119,47 @@ def test_the_annex_converts_to_pdf_with_libreoffice(rounds, tmp_path):
         assert name in pdf
     gov = index([a for sets in THIS_YEAR.values() for a in sets], "gov", export_document(add_question=True))
     assert f"National index: {gov:.1f}" in pdf or f"National index: {int(gov)}" in pdf
+
+
+def pdf_pages(path) -> list[str]:
+    """The text of each page of a PDF (pdftotext)."""
+    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    return text.split("\f")[:-1]
+
+
+def pdf_page_count(path) -> int:
+    info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True).stdout
+    return int(next(line.split()[-1] for line in info.splitlines() if line.startswith("Pages:")))
+
+
+@pytest.mark.parametrize("lang,rate_label,national", [("es", "Tasa de respuesta", "Nacional"),
+                                                       ("en", "Response rate", "National")])
+def test_fact_sheets_put_each_regions_index_next_to_the_nations(rounds, tmp_path, lang, rate_label, national):
+    from survey.reports import factsheets
+
+    _, this = rounds
+    result = factsheets.build(this.id, tmp_path / "fichas.pdf", lang=lang)
+    assert pdf_page_count(result.path) == 3
+    pages = pdf_pages(result.path)
+    everyone = [answers for sets in THIS_YEAR.values() for answers in sets]
+    nation = index(everyone, "gov", export_document(add_question=True))
+    shown = lambda v: str(int(v)) if float(v).is_integer() else f"{v:.1f}"
+    for page, region in zip(pages, ("cusco", "lima", "puno"), strict=True):
+        assert NAMES[region] in page and rate_label in page and national in page
+        mine = index(THIS_YEAR[region], "gov", export_document(add_question=True))
+        line = next(row for row in page.splitlines() if row.strip().startswith("Gobernanza"))
+        # axis, region, nation, difference, last year, trend
+        assert line.split()[-5:-3] == [shown(mine), shown(nation)], line
+    assert "50.0 %" in pages[2], "Puno: one of two invitations answered"
+
+
+def test_a_fact_sheet_of_one_region(rounds, tmp_path):
+    from survey.reports import factsheets
+    from survey.services.reference import match_region
+
+    _, this = rounds
+    result = factsheets.build(this.id, tmp_path / "puno.pdf", region_ids=[match_region("puno").id])
+    pages = pdf_pages(result.path)
+    assert len(pages) == 1 and "Puno" in pages[0] and "Cusco" not in pages[0]
+    assert "¿Tiene plan?" in pages[0], "Puno is behind on has_plan (0 against 75)"
