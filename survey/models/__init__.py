@@ -3,6 +3,7 @@ from survey.models.audit import AuditChain, AuditEvent
 from survey.models.exports import Export
 from survey.models.organisations import Organisation, OrganisationName
 from survey.models.outbox import OutboxMessage
+from survey.models.publication import Publication
 from survey.models.questionnaires import Questionnaire, QuestionnaireVersion
 from survey.models.ratelimit import RateLimitHit
 from survey.models.reference import Institution, Region
@@ -19,6 +20,7 @@ __all__ = [
     "Organisation",
     "OrganisationName",
     "OutboxMessage",
+    "Publication",
     "Response",
     "ResponseRevision",
     "Round",

@@ -18,6 +18,8 @@ BLUEPRINT_MODULES = (
     "survey.results.views",
     "survey.organisations.views",
     "survey.people.views",
+    "survey.publication.views",
+    "survey.publication.public_views",
 )
 
 
