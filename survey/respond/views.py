@@ -229,7 +229,8 @@ def submit():
     if expected is None:
         return _render_review(notice=_("No pudimos confirmar el envío. Revise sus respuestas y pulse "
                                        "«Enviar respuestas» de nuevo."), status=400)
-    round_id = invitation.round_id
+    # Read before the commit: after it the invitation is expired, and reading it again costs a query.
+    round_id, invitation_id = invitation.round_id, invitation.id
     outcome = submissions.submit(invitation, expected)
     if outcome.status == "incomplete":
         first = _questionnaire().section_of(outcome.errors[0].key)
@@ -240,7 +241,7 @@ def submit():
     if outcome.status == "not_focal":
         return _render_review(notice=_("Solo el punto focal de su organización envía las respuestas."), status=403)
     if outcome.status == "submitted":
-        pages.forget_dropped(invitation.id)
+        pages.forget_dropped(invitation_id)
         # Per process, one receipt run and one recomputation per round per window (each runs after
         # its window, so it covers every submission made in it): a burst of submissions is not a
         # burst of tasks.
