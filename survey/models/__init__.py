@@ -10,6 +10,13 @@ from survey.models.reference import Institution, Region
 from survey.models.results import ResultRefresh, RoundResult
 from survey.models.rounds import Answer, Invitation, Response, ResponseRevision, Round, SectionAssignment
 from survey.models.users import User
+from survey.models.verification import (
+    PlausibilityNote,
+    PlausibilityRule,
+    Query,
+    QueryMessage,
+    Verification,
+)
 
 __all__ = [
     "Answer",
@@ -20,6 +27,10 @@ __all__ = [
     "Organisation",
     "OrganisationName",
     "OutboxMessage",
+    "PlausibilityNote",
+    "PlausibilityRule",
+    "Query",
+    "QueryMessage",
     "Publication",
     "Response",
     "ResponseRevision",
@@ -33,4 +44,5 @@ __all__ = [
     "RoundResult",
     "SectionAssignment",
     "User",
+    "Verification",
 ]

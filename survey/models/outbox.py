@@ -10,7 +10,9 @@ from survey.extensions import db
 from survey.models._types import UTCDateTime, utcnow
 
 #: a login_alert has no invitation: it tells a member of staff about failed logins (survey.auth.limits)
-MESSAGE_KINDS = ("invitation", "reminder", "receipt", "escalation", "failure_notice", "forward", "login_alert")
+#: a query (seq = the staff message's id) asks the respondent about one answer (survey.verification)
+MESSAGE_KINDS = ("invitation", "reminder", "receipt", "escalation", "failure_notice", "forward", "login_alert",
+                 "query")
 MESSAGE_STATES = ("pending", "sending", "sent", "failed")
 
 

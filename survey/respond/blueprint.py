@@ -12,6 +12,9 @@ bp.record_once(lambda state: links.install_log_redaction(state.app))
 
 #: pages still shown once the answers are final
 _AFTER_SUBMIT = ("respond.done", "respond.review")
+#: pages that decide for themselves what the state allows: a question staff queried reopens it alone,
+#: even after submission or once the round closed (survey.respond.query_views)
+_OWN_STATE = ("respond.query",)
 
 
 @bp.url_value_preprocessor
@@ -27,6 +30,8 @@ def _add_token(_endpoint, values):
 
 def state_gate():
     """Send the official where the invitation's state allows: closed page, or the confirmation."""
+    if request.endpoint in _OWN_STATE:
+        return None
     invitation = g.invitation
     response = responses.response_for(invitation)
     is_submitted = response is not None and response.is_submitted

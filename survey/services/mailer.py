@@ -27,7 +27,7 @@ from sqlalchemy.orm import joinedload
 
 from survey import tokens
 from survey.extensions import db
-from survey.models import Invitation, OutboxMessage, Round, User
+from survey.models import Invitation, OutboxMessage, QueryMessage, Round, User
 
 #: kinds that carry the official's personal link and a decline link
 LINKED_KINDS = ("invitation", "reminder", "forward")
@@ -110,6 +110,8 @@ def draft(message: OutboxMessage, adapter=None) -> Draft:
         values["link"] = _link(adapter, "respond.welcome", token=token)
         if message.kind in LINKED_KINDS:
             values["decline_link"] = _link(adapter, "respond.decline", token=token)
+    if message.kind == "query":
+        token = _query_values(values, invitation, message.seq, adapter)
     if message.kind == "failure_notice":
         failed = db.session.get(OutboxMessage, message.seq)
         values["failed_kind"] = failed.kind if failed else ""
@@ -118,6 +120,16 @@ def draft(message: OutboxMessage, adapter=None) -> Draft:
         values["outbox_link"] = _link(adapter, "outbox.message", message_id=message.seq)
     return Draft(message.id, invitation.id, message.kind, message.to_addr, language, message.next_attempt_at, values,
                  token)
+
+
+def _query_values(values: dict[str, Any], invitation: Invitation, message_id: int, adapter) -> str:
+    """A query's e-mail (seq = the staff message's id): the question, the message, the link that reopens it."""
+    asked = db.session.get(QueryMessage, message_id)
+    token = tokens.token_for(invitation)
+    values["query_text"] = asked.body if asked is not None else ""
+    values["question_key"] = asked.query.question_key if asked is not None else ""
+    values["link"] = _link(adapter, "respond.query", token=token, question_key=values["question_key"]) if asked else ""
+    return token
 
 
 def _staff_draft(message: OutboxMessage) -> Draft:

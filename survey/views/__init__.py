@@ -18,6 +18,7 @@ BLUEPRINT_MODULES = (
     "survey.results.views",
     "survey.organisations.views",
     "survey.people.views",
+    "survey.verification.views",
     "survey.publication.views",
     "survey.publication.public_views",
 )

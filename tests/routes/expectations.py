@@ -89,6 +89,10 @@ EXPECTATIONS: dict[str, Expect] = {
     "GET /r/<token>/s/<key>": public(),
     "POST /r/<token>/s/<key>": public(),
     "POST /r/<token>/submit": public(),
+    # a question staff queried, reopened alone (the world's answers are not queried: back to the welcome page)
+    "GET /r/<token>/questions/<question_key>": public(303),
+    "POST /r/<token>/questions/<question_key>": public(),
+    "POST /r/<token>/plausibility/<question_key>": public(),
     # accounts and the audit log
     "GET /admin/audit": staff(A),
     "GET /admin/users": staff(A),
@@ -177,6 +181,11 @@ EXPECTATIONS: dict[str, Expect] = {
     "GET /outbox/": staff(A, E, C),
     "GET /outbox/<int:message_id>": staff(A, E, C, limited=C),
     "POST /outbox/<int:message_id>/retry": staff(A, E, C, limited=C),
+    # verification: staff verify, contest or query answers within their regions; editors set the plausibility rule
+    "GET /verification/rounds/<int:round_id>": staff(A, E, AN, C),
+    "POST /verification/rounds/<int:round_id>/rule": staff(A, E),
+    "GET /verification/rounds/<int:round_id>/invitations/<int:invitation_id>": staff(A, E, AN, C, limited=C),
+    "POST /verification/rounds/<int:round_id>/invitations/<int:invitation_id>/<question_key>": staff(A, E, C, limited=C),
     # one person's data (Ley 29733)
     "GET /people/<int:invitation_id>": staff(A, E),
     "POST /people/<int:invitation_id>/export": staff(A, E),

@@ -1,0 +1,118 @@
+"""Staff queries and plausibility flags on the personal link.
+
+A query reopens one question alone, even after submission or after the round closed: the page shows the
+thread and the question, and the reply changes that answer only (survey.verification.answering). The
+review page lists the plausibility flags of the answers; the official confirms a value with an optional
+note, or corrects it on its section (a warning, never a block).
+"""
+from __future__ import annotations
+
+from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from survey.auth import public
+from survey.extensions import db
+from survey.i18n import current_language
+from survey.models import Query
+from survey.respond import pages
+from survey.respond.blueprint import bp
+from survey.services import responses
+from survey.verification import answering, plausibility
+
+
+def _question_or_404(questionnaire, key: str):
+    try:
+        return questionnaire.question(key)
+    except KeyError:
+        abort(404)
+
+
+@bp.route("/questions/<question_key>", methods=["GET", "POST"])
+@public
+def query(question_key: str):
+    """A question staff queried: the thread, and while the query is open, the question alone to correct."""
+    invitation = g.invitation
+    questionnaire = responses.questionnaire_of(invitation)
+    question = _question_or_404(questionnaire, question_key)
+    response = responses.response_for(invitation)
+    queries = [] if response is None else list(db.session.scalars(
+        select(Query).where(Query.response_id == response.id, Query.question_key == question_key).order_by(Query.id)))
+    if not queries:
+        return redirect(url_for("respond.welcome"), 303)
+    current = queries[-1]
+    before = answering.submitted_answers(response)
+    value, errors, status = before.get(question_key), [], 200
+    if request.method == "POST" and current.status == "open":
+        try:
+            outcome = answering.reply(invitation, current, request.form.to_dict(flat=False),
+                                      request.form.get("_note", "")[:4000])
+        except answering.AlreadyClosed:
+            db.session.rollback()
+            return redirect(url_for("respond.query", question_key=question_key), 303)
+        if outcome.status == "answered":
+            db.session.commit()
+            flash(_("Gracias. Recibimos su respuesta a la consulta.") if outcome.revision is None else
+                  _("Gracias. Registramos su corrección como la versión %(revision)s de sus respuestas.",
+                    revision=outcome.revision), "success")
+            return redirect(url_for("respond.query", question_key=question_key), 303)
+        db.session.rollback()
+        value, status = pages.typed_values(questionnaire.section_of(question_key), request.form).get(question_key), 400
+        errors = pages.messages(questionnaire, outcome.errors, current_language()).by_key.get(question_key, [])
+        if outcome.status == "entangled":
+            errors = [_("Este cambio modificaría otras respuestas. Escriba su explicación en la nota y deje el "
+                        "valor como estaba, o comuníquese con el equipo que le hizo la consulta.")]
+    return render_template("respond/query.html", invitation=invitation, question=question, queries=queries,
+                           current=current, value=value, errors=errors, lang=current_language(),
+                           answer_lines=pages.answer_lines(question, before.get(question_key), current_language())
+                           ), status
+
+
+@bp.post("/plausibility/<question_key>")
+@public
+def confirm_value(question_key: str):
+    """The official confirms a flagged value as it is, with an optional note (shown to staff)."""
+    invitation = g.invitation
+    questionnaire = responses.questionnaire_of(invitation)
+    _question_or_404(questionnaire, question_key)
+    response = responses.response_for(invitation)
+    value = (response.answers or {}).get(question_key) if response is not None else None
+    if isinstance(value, int | float) and not isinstance(value, bool) and responses.can_change(invitation):
+        plausibility.confirm(response, question_key, value, request.form.get("note", "")[:2000])
+        db.session.commit()
+        flash(_("Gracias: dejamos constancia de que el dato es correcto."), "success")
+    return redirect(url_for("respond.review", _anchor=f"plausibility-{question_key}"), 303)
+
+
+@bp.app_template_global()
+def plausibility_review(invitation, response, questionnaire) -> list[dict]:
+    """For the review page: each flag of the saved answers with its message and the note already given."""
+    if response is None:
+        return []
+    answers = response.answers or {}
+    flags = plausibility.flags_for(invitation, response, questionnaire, answers)
+    notes = plausibility.notes_of([response.id])
+    shown = []
+    for flag in flags:
+        note = notes.get((response.id, flag.question_key))
+        question = questionnaire.question(flag.question_key)
+        shown.append({"flag": flag, "question": question, "message": message(flag, question),
+                      "note": note if note is not None and note.value == flag.value else None})
+    return shown
+
+
+def message(flag: plausibility.Flag, question) -> str:
+    """What the official reads about a flag."""
+    value = pages.answer_lines(question, _plain(flag.value), current_language())[0]
+    if flag.kind == "change":
+        previous = pages.answer_lines(question, _plain(flag.previous), current_language())[0]
+        return _("El año pasado su institución informó %(previous)s; ahora informa %(value)s. Por favor, "
+                 "confirme o corrija el dato.", previous=previous, value=value)
+    return _("El valor %(value)s está fuera del rango habitual de las respuestas de esta ronda (entre %(low)s y "
+             "%(high)s). Por favor, confirme o corrija el dato.", value=value,
+             low=pages.answer_lines(question, _plain(flag.low), current_language())[0],
+             high=pages.answer_lines(question, _plain(flag.high), current_language())[0])
+
+
+def _plain(number: float | None):
+    return int(number) if number is not None and float(number).is_integer() else number

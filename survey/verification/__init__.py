@@ -1,0 +1,1 @@
+"""Staff verification of submitted answers: verified, contested or queried; and plausibility flags."""
