@@ -199,4 +199,12 @@ EXPECTATIONS: dict[str, Expect] = {
     "GET /results/exports/<int:export_id>": staff(A, E, AN, C, limited=C),
     "GET /results/exports/<int:export_id>/status": staff(A, E, AN, C, limited=C),
     "GET /results/exports/<int:export_id>/download": staff(A, E, AN, C, limited=C),
+    # public scorecards: editors review and publish; anyone reads the live snapshot (the world publishes rounds A and B)
+    "GET /rounds/<int:round_id>/publication": staff(A, E),
+    "POST /rounds/<int:round_id>/publication": staff(A, E),
+    "POST /rounds/<int:round_id>/publication/withdraw": staff(A, E),
+    "GET /p/<int:round_id>/": public(),
+    "GET /p/<int:round_id>/data.csv": public(),
+    "GET /p/<int:round_id>/data.json": public(),
+    "GET /p/<int:round_id>/charts/<chart>.svg": public(),
 }

@@ -23,6 +23,7 @@ from sqlalchemy import select
 from survey.extensions import db
 from survey.models import Export, OutboxMessage, Region
 from survey.models._types import utcnow
+from survey.publication import services as publication
 from survey.rounds import pending
 from survey.services import organisations, outbox
 from survey.services import questionnaires as qs
@@ -46,6 +47,7 @@ UNKNOWN = {
     "key": "no-such-questionnaire", "section_key": "no-such-section", "question_key": "no-such-question",
     "item_key": "no-such-section", "fmt": "nope", "number": "99", "filename": "no-such-file.css",
     "token": "x" * 43, "pending": "A" * 22, "respond_key": "no-such-section",
+    "chart": "no-such-chart",
 }
 
 
@@ -146,6 +148,8 @@ def build_world(app) -> World:
     for region, team in teams.items():
         make_invitation(round_c, region=region, organisation=team, name=f"Fiscal de {region.title()}")
     target = make_staff("analyst", email="cuenta.objetivo@example.org")
+    for shown in (round_a, round_b):  # their public scorecards
+        publication.publish(shown, None, k=3, is_naming_organisations=False)
     db.session.commit()
 
     uploads = {}
@@ -178,6 +182,7 @@ def build_world(app) -> World:
         "respond_key": same("perfil"),
         "token": same(token),
         "filename": same("survey.css"),
+        "chart": same("national"),
     }
     return World(users={None: None, **{role: user.id for role, user in users.items()}},
                  identities={role: user.get_id() for role, user in users.items()}, ids=ids, uploads=uploads,
