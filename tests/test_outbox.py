@@ -231,7 +231,7 @@ def test_editors_see_messages_per_round_and_retry_from_the_page(app, client, edi
     assert "Ronda de correos" in page and "ana@example.gob.pe" in page and "550 5.1.1 mailbox unknown" in page
     page = client.get(f"/outbox/{message.id}").get_data(as_text=True)
     assert "Invitación: Ronda de correos" in page and token in page  # embedded run: the link shows
-    assert "Reenviado automáticamente" not in page
+    assert "Enviado otra vez automáticamente" not in page
     response = client.post(f"/outbox/{message.id}/retry")
     assert response.status_code == 302
     assert fresh(message).status == "pending"
@@ -264,4 +264,4 @@ def test_a_message_sent_again_after_an_unknown_outcome_says_so_under_correos(app
     db.session.expire_all()
     login_as(client, editor)
     for url in (f"/outbox/?round={round_.id}", f"/outbox/{message.id}"):
-        assert "Reenviado automáticamente (resultado desconocido)" in client.get(url).get_data(as_text=True)
+        assert "Enviado otra vez automáticamente (resultado desconocido)" in client.get(url).get_data(as_text=True)

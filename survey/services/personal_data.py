@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from sqlalchemy import func, or_, select, update
 
 from survey.extensions import db
@@ -175,9 +176,11 @@ def refuse_before(round_: Round, now: datetime | None = None) -> datetime:
         raise PersonalDataError(_l("La ronda «%(title)s» no está cerrada: sus datos personales se conservan.",
                                    title=round_.title))
     if (now or utcnow()) < when:
-        raise PersonalDataError(_l(
-            "Los datos de esta persona se conservan %(days)s días tras el cierre de la ronda: se podrán "
-            "eliminar desde el %(date)s.", days=round_.retention_days, date=lima_date(when)))
+        raise PersonalDataError(ngettext(
+            "Los datos de esta persona se conservan %(num)d día tras el cierre de la ronda: se podrán "
+            "eliminar desde el %(date)s.",
+            "Los datos de esta persona se conservan %(num)d días tras el cierre de la ronda: se podrán "
+            "eliminar desde el %(date)s.", round_.retention_days, date=lima_date(when)))
     return when
 
 
