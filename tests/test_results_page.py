@@ -65,4 +65,4 @@ def test_results_page_of_a_round_without_answers(client, db_session):
     login_as(client, make_user("editor"))
     page = client.get(f"/results/rounds/{round_.id}")
     assert page.status_code == 200
-    assert "Gobernanza: sin datos" in page.text and "Nadie ha sido invitado todavía." in page.text
+    assert "Gobernanza: sin datos" in page.text and "Todavía no se ha invitado a nadie." in page.text

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from survey.services import mailer, outbox
+from survey.services import handoffs, mailer, outbox
 from tests.factories import make_invitation, make_round
 
 
@@ -59,3 +59,12 @@ def test_the_decline_button_speaks_for_the_one_person_reading_it(client, db_sess
     db_session.commit()
     page = client.get(f"/r/{token}/decline").get_data(as_text=True)
     assert "Confirmar que no responderé" in page and "responderemos" not in page
+
+
+def test_forwarding_to_someone_already_invited_speaks_of_the_questionnaire(request_ctx):
+    round_ = make_round(status="open")
+    invitation, _ = make_invitation(round_)
+    colleague, _ = make_invitation(round_)
+    with pytest.raises(handoffs.HandoffError) as refused:
+        handoffs.forward(invitation, "Colega", colleague.email)
+    assert str(refused.value) == "Esa persona ya está invitada a responder este cuestionario."  # not «consulta»

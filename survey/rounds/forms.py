@@ -38,7 +38,7 @@ class RoundForm(FlaskForm):
         description=_l("Números separados por comas, por ejemplo: 14, 7, 2."),
     )
     reminder_interval = IntegerField(
-        _l("Recordatorio cada cuántos días tras la invitación (opcional)"),
+        _l("Cada cuántos días enviar un recordatorio tras la invitación (opcional)"),
         validators=[Optional(), NumberRange(1, 90)],
     )
     reminder_max = IntegerField(_l("Máximo de recordatorios por funcionario"), default=3,

@@ -79,7 +79,7 @@ def forward(invitation: Invitation, name: str, email: str, position: str = "") -
         Invitation.round_id == invitation.round_id, func.lower(Invitation.email) == address,
         Invitation.revoked_at.is_(None)))
     if taken:
-        raise HandoffError(_l("Esa persona ya está invitada a esta consulta."), "email")
+        raise HandoffError(_l("Esa persona ya está invitada a responder este cuestionario."), "email")
     colleague = Invitation(
         round_id=invitation.round_id,
         name=name[:200],

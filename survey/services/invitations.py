@@ -165,9 +165,9 @@ def _check_row(row: OfficialRow, seen: dict[str, int], existing: set[str], match
     if not row.name:
         reasons.append(Reason("name_missing", _l("Falta el nombre."), "name"))
     elif len(row.name) > 200:
-        reasons.append(Reason("name_too_long", _l("El nombre pasa de 200 caracteres."), "name"))
+        reasons.append(Reason("name_too_long", _l("El nombre tiene más de 200 caracteres."), "name"))
     if len(row.position) > 200:
-        reasons.append(Reason("position_too_long", _l("El cargo pasa de 200 caracteres."), "position"))
+        reasons.append(Reason("position_too_long", _l("El cargo tiene más de 200 caracteres."), "position"))
     email = ""
     if not row.email:
         reasons.append(Reason("email_missing", _l("Falta el correo."), "email"))
@@ -377,7 +377,7 @@ def revoke(invitation: Invitation) -> Invitation:
     if invitation.status == "revoked":
         return invitation
     if invitation.status == "submitted":
-        raise InvitationError(_l("Este funcionario ya envió sus respuestas: la invitación no se revoca."))
+        raise InvitationError(_l("Este funcionario ya envió sus respuestas: la invitación ya no se puede revocar."))
     invitation.status = "revoked"
     invitation.revoked_at = utcnow()
     # A new nonce nobody receives: the old link no longer even finds the invitation.
