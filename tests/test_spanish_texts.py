@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from survey.services import handoffs, mailer, outbox
-from tests.factories import make_invitation, make_round
+from tests.factories import login_as, make_invitation, make_round, make_staff
 
 
 @pytest.fixture
@@ -68,3 +68,12 @@ def test_forwarding_to_someone_already_invited_speaks_of_the_questionnaire(reque
     with pytest.raises(handoffs.HandoffError) as refused:
         handoffs.forward(invitation, "Colega", colleague.email)
     assert str(refused.value) == "Esa persona ya está invitada a responder este cuestionario."  # not «consulta»
+
+
+def test_a_round_nobody_was_invited_to_says_so_in_a_whole_sentence(client, db_session):
+    round_ = make_round(status="draft")
+    editor = make_staff("editor")
+    db_session.commit()
+    login_as(client, editor)
+    page = client.get(f"/rounds/{round_.id}").get_data(as_text=True)
+    assert "Todavía no se ha invitado a nadie." in page and "Nadie invitado todavía" not in page
