@@ -20,6 +20,7 @@ from .loader import load
 from .problems import DefinitionError, Problem
 from .schema import (
     AUDIENCES,
+    EVIDENCE_MODES,
     QUESTION_TYPES,
     Option,
     Question,
@@ -31,7 +32,7 @@ from .scoring import QuestionScore, overall, score, score_details, scored_axes
 from .translation_gaps import TranslationGap, translation_gaps
 
 __all__ = [
-    'AUDIENCES', 'BUILTIN_FRAMEWORKS', 'QUESTION_TYPES', 'AnswerCheck', 'AnswerError', 'Axis', 'Condition',
+    'AUDIENCES', 'BUILTIN_FRAMEWORKS', 'EVIDENCE_MODES', 'QUESTION_TYPES', 'AnswerCheck', 'AnswerError', 'Axis', 'Condition',
     'DefinitionError', 'Framework', 'Option', 'Problem', 'Question', 'QuestionScore', 'Questionnaire', 'Score',
     'Section', 'Text', 'VersionDiff', 'check_answers', 'diff', 'dump_document', 'load', 'overall', 'parse_form',
     'read_document', 'reference_definition_path', 'score', 'score_details', 'scored_axes', 'visible_keys',

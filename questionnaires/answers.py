@@ -76,12 +76,15 @@ def visible_keys(questionnaire: Questionnaire, answers: Mapping[str, Any]) -> se
 
 
 def check_answers(questionnaire: Questionnaire, answers: Mapping[str, Any], *,
-                  keys: Collection[str] | None = None, require_complete: bool = True) -> AnswerCheck:
+                  keys: Collection[str] | None = None, require_complete: bool = True,
+                  evidence: Collection[str] | None = None) -> AnswerCheck:
     """Check ``answers`` (question key -> JSON value) and return the cleaned answers and errors.
 
     :param keys: check only these questions (e.g. one section's keys for one page); visibility is
         still worked out from all ``answers``.
     :param require_complete: when False, unanswered required questions are not errors (autosave).
+    :param evidence: the keys of the questions that have supporting documents attached; when given (and
+        ``require_complete``), a visible question whose evidence is required and has none is an error.
     Hidden questions and unknown keys are dropped from ``cleaned`` without errors.
     """
     values, problems, visible = evaluate(questionnaire, answers)
@@ -100,6 +103,8 @@ def check_answers(questionnaire: Questionnaire, answers: Mapping[str, Any], *,
             missing = _missing(question, values.get(key))
             if missing is not None and not (missing == {} and problems.get(key)):
                 errors.append(error(key, 'required', 'an answer is required', **missing))
+        if require_complete and evidence is not None and question.evidence == 'required' and key not in evidence:
+            errors.append(error(key, 'evidence_required', 'a supporting document is required'))
         other = question.max_ref
         if key in cleaned and other in visible and values.get(other) is not None and cleaned[key] > values[other]:
             warnings.append(error(key, 'max_ref', f'is greater than the answer to {other} ({values[other]})',

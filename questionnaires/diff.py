@@ -20,6 +20,7 @@ FIELD_GROUPS = {
     'show_if': ('show_if',),
     'score': ('score',),
     'audience': ('audience',),
+    'evidence': ('evidence',),
 }
 _NON_INFO = {'key', *(name for names in FIELD_GROUPS.values() for name in names)}
 

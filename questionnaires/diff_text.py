@@ -18,7 +18,8 @@ _LABELS = {
         'added': 'added', 'removed': 'removed', 'moved': 'moved', 'changed': 'changed',
         'retitled': 'title', 'description_changed': 'description', 'axis_changed': 'axis',
         'section': 'section', 'title': 'Title', 'description': 'Description', 'framework': 'Framework',
-        'audience_changed': 'audience', 'audience': 'audience',
+        'audience_changed': 'audience', 'audience': 'audience', 'evidence': 'supporting documents',
+        'optional': 'may be attached', 'required': 'required', 'no_evidence': 'not asked for',
         'state': 'State officials only', 'civil': 'civil society only', 'everyone': 'everyone',
     },
     'es': {
@@ -27,7 +28,8 @@ _LABELS = {
         'added': 'añadida', 'removed': 'eliminada', 'moved': 'movida', 'changed': 'modificada',
         'retitled': 'título', 'description_changed': 'descripción', 'axis_changed': 'eje',
         'section': 'sección', 'title': 'Título', 'description': 'Descripción', 'framework': 'Marco',
-        'audience_changed': 'destinatarios', 'audience': 'destinatarios',
+        'audience_changed': 'destinatarios', 'audience': 'destinatarios', 'evidence': 'documentos de sustento',
+        'optional': 'se pueden adjuntar', 'required': 'obligatorios', 'no_evidence': 'no se piden',
         'state': 'solo funcionarios del Estado', 'civil': 'solo sociedad civil', 'everyone': 'todos',
     },
 }
@@ -69,6 +71,8 @@ def readable_value(field: str, value: Any, lang: str) -> str:
     """Render a changed field's value for people (conditions spelled out, texts in ``lang``)."""
     if field in ('audience', 'audience_changed'):
         return _labels('en' if lang == BOTH else lang)[value or 'everyone']
+    if field == 'evidence':
+        return _labels('en' if lang == BOTH else lang)[value or 'no_evidence']
     if field == 'show_if' and value is not None:
         condition = parse_condition(value, '', Problems())
         if condition is not None:
@@ -132,7 +136,7 @@ def _question_lines(change: QuestionChange, kind: str, lang: str) -> list[str]:
     lines = [f'  ~ {change.key}: {text}']
     for field_change in change.fields:
         before, after = field_change.readable(lang)
-        name = labels['audience'] if field_change.field == 'audience' else field_change.field
+        name = labels[field_change.field] if field_change.field in ('audience', 'evidence') else field_change.field
         lines.append(f'      {name}: {before} → {after}')
     return lines
 

@@ -9,7 +9,7 @@ from typing import Any
 from .bilingual import LANGUAGES, Text
 from .frozen import FrozenMap, freeze
 from .problems import Problems, join_place
-from .schema import AUDIENCES, Option
+from .schema import AUDIENCES, EVIDENCE_MODES, Option
 
 #: Question, section and axis keys; ``__`` is reserved as the matrix field separator (``key__row``).
 QUESTION_KEY_RE = re.compile(r'^[a-z](?:[a-z0-9]|_(?!_)){0,62}$')
@@ -99,6 +99,16 @@ def read_audience(doc: Mapping, place: str, problems: Problems) -> str | None:
         return value
     problems.add(join_place(place, 'audience'), 'bad_value',
                  f'audience {value!r} must be {" or ".join(AUDIENCES)} (or absent: everyone)')
+    return None
+
+
+def read_evidence(doc: Mapping, place: str, problems: Problems) -> str | None:
+    """Read an optional ``evidence``: 'optional' or 'required' (absent or null: no files are asked for)."""
+    value = doc.get('evidence')
+    if value is None or value in EVIDENCE_MODES:
+        return value
+    problems.add(join_place(place, 'evidence'), 'bad_value',
+                 f'evidence {value!r} must be {" or ".join(EVIDENCE_MODES)} (or absent: no files)')
     return None
 
 

@@ -18,6 +18,7 @@ from .load_fields import (
     iso_date,
     read_audience,
     read_bool,
+    read_evidence,
     read_key,
     read_options,
     read_text,
@@ -33,7 +34,8 @@ from .schema import (
     Question,
 )
 
-COMMON_FIELDS = ('key', 'type', 'text', 'help', 'required', 'show_if', 'score', 'audience')
+COMMON_FIELDS = ('key', 'type', 'text', 'help', 'required', 'show_if', 'score', 'audience',
+                 'evidence')
 #: Informational question keys kept verbatim (besides any ``x_*`` key).
 INFO_FIELDS = ('pnat_link', 'indicator', 'legal_basis')
 TYPE_FIELDS = {
@@ -81,6 +83,7 @@ def parse_question(doc: Any, place: str, problems: Problems) -> Question | None:
     help_text = read_text(doc, 'help', place, problems, required=False)
     required = read_bool(doc, 'required', place, problems)
     audience = read_audience(doc, place, problems)
+    evidence = read_evidence(doc, place, problems)
     if key is None or not known:
         return None
     if text is None:
@@ -91,7 +94,7 @@ def parse_question(doc: Any, place: str, problems: Problems) -> Question | None:
     if 'show_if' in doc:
         show_if = parse_condition(doc['show_if'], join_place(place, 'show_if'), problems)
     question = Question(key=key, type=qtype, text=text, help=help_text, required=required, show_if=show_if,
-                        audience=audience, extra=extra, **fields)
+                        audience=audience, evidence=evidence, extra=extra, **fields)
     if 'score' in doc:
         # The score is read against the finished question: its method and parameters depend on type and options.
         question = replace(question, score=parse_score(doc['score'], question, join_place(place, 'score'), problems))

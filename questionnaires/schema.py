@@ -30,6 +30,8 @@ DEFAULT_CURRENCY = 'PEN'
 MATRIX_CELL_TYPES = ('single_choice', 'integer')
 #: Who a section or question is addressed to: officials of State bodies or members of civil society.
 AUDIENCES = ('state', 'civil')
+#: Whether a question asks for supporting documents: files may be attached, or must be.
+EVIDENCE_MODES = ('optional', 'required')
 
 
 @dataclass(frozen=True)
@@ -130,6 +132,8 @@ class Question:
     score: Score | None = None
     #: 'state' or 'civil' when the question narrows its section's audience; None when it keeps it.
     audience: str | None = None
+    #: 'optional' or 'required' when officials attach supporting documents to the answer; None: no files.
+    evidence: str | None = None
     #: Informational keys (e.g. ``pnat_link``), kept verbatim and otherwise ignored.
     extra: FrozenMap = field(default_factory=FrozenMap)
 
@@ -188,6 +192,8 @@ class Question:
             doc['score'] = self.score.to_document()
         if self.audience is not None:
             doc['audience'] = self.audience
+        if self.evidence is not None:
+            doc['evidence'] = self.evidence
         doc.update(thaw(self.extra))
         return doc
 

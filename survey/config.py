@@ -61,6 +61,17 @@ def from_environment(instance_path: str) -> dict:
         "SURVEY_IS_PRODUCTION": is_production,
         "SURVEY_EXPORT_DIR": os.environ.get("SURVEY_EXPORT_DIR", str(instance / "exports")),
         "SURVEY_EXPORT_TTL_HOURS": int(os.environ.get("SURVEY_EXPORT_TTL_HOURS", "24")),
+        # Supporting documents (survey.evidence): a private directory, or an S3-compatible bucket when named.
+        "SURVEY_EVIDENCE_DIR": os.environ.get("SURVEY_EVIDENCE_DIR", str(instance / "evidence")),
+        "SURVEY_EVIDENCE_MAX_FILE_MB": float(os.environ.get("SURVEY_EVIDENCE_MAX_FILE_MB", "20")),
+        "SURVEY_EVIDENCE_MAX_RESPONSE_MB": float(os.environ.get("SURVEY_EVIDENCE_MAX_RESPONSE_MB", "100")),
+        "SURVEY_EVIDENCE_S3_BUCKET": os.environ.get("SURVEY_EVIDENCE_S3_BUCKET") or None,
+        "SURVEY_EVIDENCE_S3_PREFIX": os.environ.get("SURVEY_EVIDENCE_S3_PREFIX", ""),
+        "SURVEY_EVIDENCE_S3_ENDPOINT_URL": os.environ.get("SURVEY_EVIDENCE_S3_ENDPOINT_URL") or None,
+        "SURVEY_EVIDENCE_S3_REGION": os.environ.get("SURVEY_EVIDENCE_S3_REGION") or None,
+        #: clamd's Unix socket path or host:port; without it files are stored unscanned
+        "SURVEY_CLAMAV_SOCKET": os.environ.get("SURVEY_CLAMAV_SOCKET") or None,
+        "SURVEY_CLAMAV_TIMEOUT": float(os.environ.get("SURVEY_CLAMAV_TIMEOUT", "60")),
         "SURVEY_SMTP_HOST": os.environ.get("SURVEY_SMTP_HOST") or None,
         "SURVEY_SMTP_PORT": int(os.environ.get("SURVEY_SMTP_PORT", "25")),
         "SURVEY_SMTP_USER": os.environ.get("SURVEY_SMTP_USER") or None,

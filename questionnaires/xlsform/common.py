@@ -18,7 +18,7 @@ DEFAULT_SECTION_TITLE = {'es': 'General', 'en': 'General'}
 SURVEY_COLUMNS = ('type', 'name', 'label::Spanish (es)', 'label::English (en)', 'hint::Spanish (es)',
                   'hint::English (en)', 'required', 'relevant', 'constraint', 'appearance', 'parameters', 'axis',
                   'score', 'x_type', 'x_value', 'x_min', 'x_max', 'x_decimals', 'x_currency', 'x_pnat_link',
-                  'x_audience', 'x_show_if', 'x_extra')
+                  'x_audience', 'x_evidence', 'x_show_if', 'x_extra')
 CHOICES_COLUMNS = ('list_name', 'name', 'label::Spanish (es)', 'label::English (en)')
 SETTINGS_COLUMNS = ('form_id', 'form_title', 'x_form_title::English (en)', 'version',
                     'default_language', 'description::Spanish (es)', 'description::English (en)', 'framework',

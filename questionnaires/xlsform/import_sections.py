@@ -126,7 +126,7 @@ class _SectionReader(_ImporterBase):
             section['questions'].append(question)
 
     def common(self, node: _Node, conditions: list, qtype: str, options: list | None = None) -> dict | None:
-        """Key, text, help, required, score, pnat_link, audience; registers the question for the second pass."""
+        """Key, text, help, required, score, pnat_link, audience, evidence; registers the question for the second pass."""
         survey = self.survey
         key = self.name(node)
         if key is not None and key in self.questions:
@@ -152,6 +152,9 @@ class _SectionReader(_ImporterBase):
         audience = _text(survey.get(node.values, 'x_audience'))
         if audience is not None:
             doc['audience'] = audience
+        evidence = _text(survey.get(node.values, 'x_evidence'))
+        if evidence is not None:
+            doc['evidence'] = evidence
         self.pending.append(_Pending(doc, node, conditions, qtype, options))
         return doc
 

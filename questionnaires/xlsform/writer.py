@@ -136,6 +136,8 @@ class _Exporter:
             row['x_pnat_link'] = rest.pop('pnat_link')
         if isinstance(rest.get('audience'), str):
             row['x_audience'] = rest.pop('audience')
+        if isinstance(rest.get('evidence'), str):
+            row['x_evidence'] = rest.pop('evidence')
         options = question.get('options') if isinstance(question.get('options'), list) else None
         if qtype == 'matrix':
             self.matrix(row, rest)

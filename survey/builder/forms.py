@@ -67,6 +67,8 @@ def parse_question(form: Mapping[str, str], existing: Mapping | None, targets: d
         doc["required"] = True
     if audience := f.value(form, "audience"):
         doc["audience"] = audience
+    if evidence := f.value(form, "evidence"):
+        doc["evidence"] = evidence
     names = _applicable(qtype, cell_type)
     known = [option.get("value") for option in existing.get("options") or []]
     for name in ("options", "rows", "columns"):
@@ -178,6 +180,7 @@ def question_values(doc: Mapping) -> dict[str, str]:
     text = None if editing.is_placeholder(doc) else doc.get("text")
     values = {"key": doc.get("key", ""), "type": doc.get("type", ""),
               "required": "1" if doc.get("required") else "", "audience": doc.get("audience") or "",
+              "evidence": doc.get("evidence") or "",
               **f.bilingual_values(text, "text"), **f.bilingual_values(doc.get("help"), "help")}
     for name in ("options", "rows", "columns"):
         values[name] = f.options_text(doc.get(name))

@@ -58,6 +58,7 @@ QUESTION_FIELDS = {
     "rows": "rows", "columns": "columns", "cell_type": "cell_type", "cell_min": "cell_min", "cell_max": "cell_max",
     "min": "min", "max": "max", "pattern": "pattern", "decimals": "decimals", "currency": "currency",
     "max_ref": "max_ref", "exclusive_options": "exclusive_options", "show_if": "show_if", "audience": "audience",
+    "evidence": "evidence",
 }
 SCORE_FIELDS = {
     "weight": "score_weight", "method": "score_method", "if_hidden": "score_if_hidden", "points": "score_points",

@@ -1,5 +1,6 @@
 """All models, imported here so that metadata is complete wherever models are used."""
 from survey.models.audit import AuditChain, AuditEvent
+from survey.models.evidence import Evidence
 from survey.models.exports import Export
 from survey.models.organisations import Organisation, OrganisationName
 from survey.models.outbox import OutboxMessage
@@ -22,6 +23,7 @@ __all__ = [
     "Answer",
     "AuditChain",
     "AuditEvent",
+    "Evidence",
     "Export",
     "Invitation",
     "Organisation",

@@ -10,6 +10,8 @@ from survey.extensions import db
 from survey.models._types import UTCDateTime, utcnow
 
 EXPORT_STATES = ("queued", "running", "ready", "failed", "expired")
+#: what an export builds: the consolidated workbook, or a ZIP of the round's supporting documents
+EXPORT_KINDS = ("workbook", "evidence")
 
 
 class Export(db.Model):
@@ -23,6 +25,7 @@ class Export(db.Model):
     __table_args__ = (
         CheckConstraint("status IN ('queued', 'running', 'ready', 'failed', 'expired')", name="status"),
         CheckConstraint("lang IN ('es', 'en')", name="lang"),
+        CheckConstraint("kind IN ('workbook', 'evidence')", name="kind"),
         CheckConstraint("rows_done >= 0 AND rows_total >= 0", name="rows"),
         CheckConstraint("(status = 'ready') = (file_path <> '')", name="file"),
     )
@@ -33,6 +36,7 @@ class Export(db.Model):
     compare_round_id: Mapped[int | None] = mapped_column(ForeignKey("rounds.id", ondelete="SET NULL"))
     #: the regions the workbook is limited to (a regional coordinator's, sorted ids); None = every region
     region_ids: Mapped[list[int] | None] = mapped_column(JSON)
+    kind: Mapped[str] = mapped_column(String(10), default="workbook", server_default="workbook")
     #: language of sheet names, headers and labels
     lang: Mapped[str] = mapped_column(String(2), default="es")
     status: Mapped[str] = mapped_column(String(10), default="queued")

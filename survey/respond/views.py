@@ -15,6 +15,7 @@ from survey import jobs
 from survey.auth import public
 from survey.extensions import db
 from survey.i18n import current_language
+from survey.respond import evidence_views  # noqa: F401 - registers the evidence upload and removal on bp
 from survey.respond import handoff_views  # noqa: F401 - registers the decline and forward pages on bp
 from survey.respond import query_views  # noqa: F401 - registers the query and plausibility pages on bp
 from survey.respond import links, nonces, pages, shared

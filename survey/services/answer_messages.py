@@ -85,6 +85,8 @@ def message(questionnaire: Questionnaire, error: AnswerError, lang: str = "es") 
     prefix = _cell(question, params, lang)
     if code == "required":
         return _required(question, params, lang)
+    if code == "evidence_required":
+        return _("Adjunte al menos un documento de sustento (por ejemplo, la norma o el informe).")
     if code == "type":
         return prefix + _type_message(question, params.get("expected", ""))
     if code == "unknown_option":

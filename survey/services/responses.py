@@ -21,6 +21,7 @@ from survey import database
 from survey.extensions import db
 from survey.models import Invitation, QuestionnaireVersion, Response
 from survey.models._types import utcnow
+from survey.services import evidence_query
 from survey.services.definitions import load_cached
 from survey.services.shared_responses import (
     SectionAssigned,
@@ -255,7 +256,8 @@ def _page(response: Response, sector: str, section_key: str, formdata: dict[str,
     opened = [key for key in follow_up if key in keys and key in visible and stored.get(key) is None]
     if require_complete:
         wrong = {error.key for error in errors} | set(opened)
-        complete = questionnaires.check_answers(questionnaire, stored, keys=keys, require_complete=True)
+        complete = questionnaires.check_answers(questionnaire, stored, keys=keys, require_complete=True,
+                                                evidence=evidence_query.keys_with_files(response))
         errors += [error for error in complete.errors if error.key not in wrong and error.key not in clashes]
     resume_at = section_key if errors or opened or clashes or go_to is None else go_to
     warnings = [warning for warning in checked.warnings if warning.key in keys]

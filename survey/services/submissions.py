@@ -21,7 +21,7 @@ from survey import database
 from survey.extensions import db
 from survey.models import Answer, Invitation, Response, ResponseRevision
 from survey.models._types import utcnow
-from survey.services import outbox, responses, shared_responses
+from survey.services import evidence_query, outbox, responses, shared_responses
 from survey.services.responses import load_version, response_for_writing
 
 
@@ -89,7 +89,8 @@ def _prepare(response: Response, sector: str, expected_revision: int) -> SubmitO
         return SubmitOutcome("already", response.revision)
     # As the invitation's sector sees it: the other kind's questions are neither required, kept nor scored.
     questionnaire = load_version(response.version_id, sector)
-    check = questionnaires.check_answers(questionnaire, response.answers or {})
+    check = questionnaires.check_answers(questionnaire, response.answers or {},
+                                         evidence=evidence_query.keys_with_files(response))
     if not check.ok:
         return SubmitOutcome("incomplete", response.revision, check.errors)
     return _Prepared(expected_revision + 1, response.updated_at, utcnow(), check.cleaned,

@@ -19,6 +19,7 @@ BLUEPRINT_MODULES = (
     "survey.organisations.views",
     "survey.people.views",
     "survey.verification.views",
+    "survey.evidence.views",
     "survey.publication.views",
     "survey.publication.public_views",
 )

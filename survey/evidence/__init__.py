@@ -1,0 +1,1 @@
+"""Supporting documents attached to answers: file typing, virus scanning, storage and staff downloads."""
