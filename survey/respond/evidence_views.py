@@ -86,13 +86,13 @@ def evidence_upload(key: str):
     return _back(key, question_key)
 
 
-@bp.post("/s/<key>/evidence/<int:evidence_id>/remove")
+@bp.post("/s/<key>/evidence/<int:file_id>/remove")
 @public
-def evidence_remove(key: str, evidence_id: int):
+def evidence_remove(key: str, file_id: int):
     """Remove one attached file (its bytes are deleted); back to the section."""
     _save_page(key)
     try:
-        item = evidence.remove(g.invitation, evidence_id)
+        item = evidence.remove(g.invitation, file_id)
     except evidence.EvidenceRefused as refused:
         db.session.rollback()
         flash(refused.message, "error")

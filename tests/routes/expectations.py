@@ -88,6 +88,9 @@ EXPECTATIONS: dict[str, Expect] = {
     "GET /r/<token>/review": public(),
     "GET /r/<token>/s/<key>": public(),
     "POST /r/<token>/s/<key>": public(),
+    "POST /r/<token>/s/<key>/evidence": public(),
+    # a file that is not (or no longer) in this response: back to the section with a notice
+    "POST /r/<token>/s/<key>/evidence/<int:file_id>/remove": Expect(None, unknown={"file_id": 303}),
     "POST /r/<token>/submit": public(),
     # a question staff queried, reopened alone (the world's answers are not queried: back to the welcome page)
     "GET /r/<token>/questions/<question_key>": public(303),
@@ -199,6 +202,8 @@ EXPECTATIONS: dict[str, Expect] = {
     "GET /results/exports/<int:export_id>": staff(A, E, AN, C, limited=C),
     "GET /results/exports/<int:export_id>/status": staff(A, E, AN, C, limited=C),
     "GET /results/exports/<int:export_id>/download": staff(A, E, AN, C, limited=C),
+    # supporting documents officials attached: the answer's region decides
+    "GET /evidence/<int:evidence_id>": staff(A, E, AN, C, limited=C),
     # public scorecards: editors review and publish; anyone reads the live snapshot (the world publishes rounds A and B)
     "GET /rounds/<int:round_id>/publication": staff(A, E),
     "POST /rounds/<int:round_id>/publication": staff(A, E),

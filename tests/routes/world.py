@@ -21,7 +21,7 @@ from openpyxl import Workbook
 from sqlalchemy import select
 
 from survey.extensions import db
-from survey.models import Export, OutboxMessage, Region
+from survey.models import Evidence, Export, OutboxMessage, Region
 from survey.models._types import utcnow
 from survey.publication import services as publication
 from survey.rounds import pending
@@ -116,6 +116,20 @@ def _ready_export(round_, user, folder: Path, files: dict[Path, bytes], regions:
     return export
 
 
+def _stored_evidence(app, response, files: dict[Path, bytes], suffix: str = "0") -> Evidence:
+    """A supporting document attached to *response*, its bytes in the evidence directory."""
+    key = f"{response.id:031x}{suffix}"
+    path = Path(app.config["SURVEY_EVIDENCE_DIR"]) / key
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"a,b\n1,2\n")
+    files[path] = path.read_bytes()
+    item = Evidence(response_id=response.id, question_key="tiene_oficina", original_name="datos.csv",
+                    stored_key=key, size_bytes=8, content_type="text/csv", sha256="0" * 64, is_scanned=False)
+    db.session.add(item)
+    db.session.flush()
+    return item
+
+
 def build_world(app) -> World:
     """Create the world in the current (rolled-back) session and commit it to the test's transaction."""
     users = {role: make_staff(role) for role in ("admin", "editor", "analyst", "coordinator", "observer")}
@@ -129,9 +143,8 @@ def build_world(app) -> World:
     puno, _ = make_invitation(round_a, region="puno", name="Luis Puno")
     other, _ = make_invitation(round_b, region="cusco", name="Rosa Cusco")
     answers = {"tiene_oficina": True, "campanas": 2}
-    make_response(cusco, {"tiene_oficina": True}, submitted=False)
-    make_response(puno, answers)
-    make_response(other, answers)
+    responses_by_variant = {"cusco": make_response(cusco, {"tiene_oficina": True}, submitted=False),
+                            "puno": make_response(puno, answers), "unshared": make_response(other, answers)}
     messages = {"cusco": _message(cusco), "puno": _message(puno), "unshared": _message(other)}
     folder = Path(app.config["SURVEY_EXPORT_DIR"])
     folder.mkdir(parents=True, exist_ok=True)
@@ -164,7 +177,11 @@ def build_world(app) -> World:
     def same(value) -> dict[str, object]:
         return dict.fromkeys(VARIANTS, value)
 
+    evidence = {variant: _stored_evidence(app, response, files) for variant, response in responses_by_variant.items()}
     ids = {
+        "evidence_id": {variant: item.id for variant, item in evidence.items()},
+        # the official's own file, which the removal route takes away (not the one staff download)
+        "file_id": same(_stored_evidence(app, responses_by_variant["cusco"], files, "1").id),
         "round_id": {"cusco": round_a.id, "puno": round_a.id, "unshared": round_b.id},
         "invitation_id": {"cusco": cusco.id, "puno": puno.id, "unshared": other.id},
         "message_id": {variant: message.id for variant, message in messages.items()},
