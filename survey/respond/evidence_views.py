@@ -36,10 +36,13 @@ def _evidence_helpers():
 
 def _evidence_for(question_key: str) -> list:
     """The files attached to *question_key* in the official's response (read once per page)."""
-    if "respond_evidence" not in g:
+    # Keyed by the request: g outlives requests while an app context stays pushed (tests, CLI).
+    cached = g.get("respond_evidence")
+    if cached is None or cached[0] is not request._get_current_object():
         invitation = g.get("invitation")
-        g.respond_evidence = evidence_query.by_question(responses.response_for(invitation)) if invitation else {}
-    return g.respond_evidence.get(question_key, [])
+        files = evidence_query.by_question(responses.response_for(invitation)) if invitation else {}
+        cached = g.respond_evidence = (request._get_current_object(), files)
+    return cached[1].get(question_key, [])
 
 
 def _save_page(section_key: str) -> None:
