@@ -4,7 +4,15 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from survey.extensions import db
-from survey.models import Answer, OutboxMessage, PlausibilityNote, Query, Response, ResponseRevision, Verification
+from survey.models import (
+    Answer,
+    OutboxMessage,
+    PlausibilityNote,
+    Query,
+    Response,
+    ResponseRevision,
+    Verification,
+)
 from survey.services import mailer
 from tests.factories import login_as, make_staff
 from tests.respond_support import use_memory_broker
