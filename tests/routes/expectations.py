@@ -170,13 +170,6 @@ EXPECTATIONS: dict[str, Expect] = {
     "POST /rounds/<int:round_id>/invitations/<int:invitation_id>/focal-point": staff(A, E, C, limited=C),
     "GET /rounds/<int:round_id>/invitations/<int:invitation_id>/successor": staff(A, E, C, limited=C),
     "POST /rounds/<int:round_id>/invitations/<int:invitation_id>/successor": staff(A, E, C, limited=C),
-    # The world's round collects one response per person: the page sends back to the round (scopes of a
-    # per-organisation round: tests/test_institutional.py)
-    "GET /rounds/<int:round_id>/organisations/<int:organisation_id>/sections": staff(A, E, C, ok=302),
-    "POST /rounds/<int:round_id>/organisations/<int:organisation_id>/sections": staff(A, E, C),
-    "POST /rounds/<int:round_id>/invitations/<int:invitation_id>/focal-point": staff(A, E, C, limited=C),
-    "GET /rounds/<int:round_id>/invitations/<int:invitation_id>/successor": staff(A, E, C, limited=C),
-    "POST /rounds/<int:round_id>/invitations/<int:invitation_id>/successor": staff(A, E, C, limited=C),
     # a per-organisation round's team: a coordinator manages the teams with officials in their regions
     "GET /rounds/<int:round_id>/organisations/<int:organisation_id>/sections": staff(A, E, C, limited=C),
     "POST /rounds/<int:round_id>/organisations/<int:organisation_id>/sections": staff(A, E, C, limited=C),
