@@ -163,6 +163,10 @@ def build_world(app) -> World:
     target = make_staff("analyst", email="cuenta.objetivo@example.org")
     for shown in (round_a, round_b):  # their public scorecards
         publication.publish(shown, None, k=3, is_naming_organisations=False)
+    # Before the commit: each request's session closes, and what was only flushed would be rolled back.
+    evidence = {variant: _stored_evidence(app, response, files) for variant, response in responses_by_variant.items()}
+    # the official's own file, which the removal route takes away (not the one staff download)
+    own_file = _stored_evidence(app, responses_by_variant["cusco"], files, "1")
     db.session.commit()
 
     uploads = {}
@@ -177,11 +181,9 @@ def build_world(app) -> World:
     def same(value) -> dict[str, object]:
         return dict.fromkeys(VARIANTS, value)
 
-    evidence = {variant: _stored_evidence(app, response, files) for variant, response in responses_by_variant.items()}
     ids = {
         "evidence_id": {variant: item.id for variant, item in evidence.items()},
-        # the official's own file, which the removal route takes away (not the one staff download)
-        "file_id": same(_stored_evidence(app, responses_by_variant["cusco"], files, "1").id),
+        "file_id": same(own_file.id),
         "round_id": {"cusco": round_a.id, "puno": round_a.id, "unshared": round_b.id},
         "invitation_id": {"cusco": cusco.id, "puno": puno.id, "unshared": other.id},
         "message_id": {variant: message.id for variant, message in messages.items()},
