@@ -6,7 +6,7 @@
 answers and the round's percentiles; ``plausibility_notes`` keeps a respondent's confirmation of a flagged value.
 
 Revision ID: 0017_verification
-Revises: 0015_public
+Revises: 0016_reports
 Create Date: 2026-12-08 10:00:00
 
 """
@@ -15,7 +15,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0017_verification'
-down_revision = '0015_public'
+down_revision = '0016_reports'
 branch_labels = None
 depends_on = None
 

@@ -10,8 +10,9 @@ from survey.extensions import db
 from survey.models._types import UTCDateTime, utcnow
 
 EXPORT_STATES = ("queued", "running", "ready", "failed", "expired")
-#: what an export builds: the consolidated workbook, or a ZIP of the round's supporting documents
-EXPORT_KINDS = ("workbook", "evidence")
+#: what an export builds: the consolidated workbook, a ZIP of the round's supporting documents, the
+#: statistical annex (Word or PDF), or the regional fact sheets (PDF)
+EXPORT_KINDS = ("workbook", "evidence", "annex_docx", "annex_pdf", "factsheets")
 
 
 class Export(db.Model):
@@ -25,7 +26,7 @@ class Export(db.Model):
     __table_args__ = (
         CheckConstraint("status IN ('queued', 'running', 'ready', 'failed', 'expired')", name="status"),
         CheckConstraint("lang IN ('es', 'en')", name="lang"),
-        CheckConstraint("kind IN ('workbook', 'evidence')", name="kind"),
+        CheckConstraint("kind IN ('workbook', 'evidence', 'annex_docx', 'annex_pdf', 'factsheets')", name="kind"),
         CheckConstraint("rows_done >= 0 AND rows_total >= 0", name="rows"),
         CheckConstraint("(status = 'ready') = (file_path <> '')", name="file"),
     )
@@ -37,6 +38,8 @@ class Export(db.Model):
     #: the regions the workbook is limited to (a regional coordinator's, sorted ids); None = every region
     region_ids: Mapped[list[int] | None] = mapped_column(JSON)
     kind: Mapped[str] = mapped_column(String(10), default="workbook", server_default="workbook")
+    #: fact sheets of this one region only (within region_ids); None = a sheet per region of the scope
+    sheet_region_id: Mapped[int | None] = mapped_column(ForeignKey("regions.id", ondelete="CASCADE"))
     #: language of sheet names, headers and labels
     lang: Mapped[str] = mapped_column(String(2), default="es")
     status: Mapped[str] = mapped_column(String(10), default="queued")

@@ -1,9 +1,11 @@
 """Regional fact sheets: one A4 page per region, as PDF (WeasyPrint, from templates/reports/factsheet.html).
 
 Each page: the region's response rate, its index per axis next to the national one, the three questions
-where it is furthest behind the nation, and its index per axis last year. The national comparator is the
-whole round's (the point of the sheet), computed like the results page; the region's own figures come
-from its invitations alone (``survey.workbook.figures`` with the region's ``where``).
+where it is furthest behind the nation, and its index per axis last year. The comparator is the whole
+round's for national staff (the point of the sheet), and a regional coordinator's regions combined for
+theirs (*comparator_region_ids*: a coordinator sees no figure computed from other regions, as on their
+results page); the region's own figures come from its invitations alone (``survey.workbook.figures``
+with the region's ``where``).
 """
 from __future__ import annotations
 
@@ -77,16 +79,18 @@ def headline(q: Question, stats: figures.QuestionStats) -> float | None:
 
 
 def build(round_id: int, path: str | os.PathLike, *, lang: str = "es", compare_round_id: int | None = None,
-          progress: Progress | None = None, region_ids: Iterable[int] | None = None) -> BuildResult:
+          progress: Progress | None = None, region_ids: Iterable[int] | None = None,
+          comparator_region_ids: Iterable[int] | None = None) -> BuildResult:
     """Write the fact sheets of *round_id* to *path*: one page per region of *region_ids* (None: every
-    region invited), in *lang*."""
+    region invited), in *lang*, next to the figures of *comparator_region_ids* combined (None: the nation)."""
     lang = "en" if lang == "en" else "es"
     round_ = db.session.get(Round, round_id)
     if round_ is None:
         raise LookupError(f"round {round_id} does not exist")
     previous = db.session.get(Round, compare_round_id) if compare_round_id else data.previous_round(round_)
-    nation = data.load(round_, lang)
-    last = figures.axis_indices(previous.id, lang) if previous is not None else None
+    scope = None if comparator_region_ids is None else sorted(comparator_region_ids)
+    nation = data.load(round_, lang, scope)
+    last = figures.axis_indices(previous.id, lang, data.where_for(scope)) if previous is not None else None
     wanted = None if region_ids is None else set(region_ids)
     groups = [g for g in nation.by_region if g.id is not None and (wanted is None or g.id in wanted)]
     sheets = []
@@ -96,7 +100,7 @@ def build(round_id: int, path: str | os.PathLike, *, lang: str = "es", compare_r
             progress(number, len(groups) + 1)
     with force_locale(lang):
         html = render_template("reports/factsheet.html", round=round_, sheets=sheets, previous=previous,
-                               lang=lang, number=format_number)
+                               lang=lang, number=format_number, is_national=scope is None)
         css = render_template("reports/factsheet.css")
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)

@@ -1,4 +1,7 @@
-"""Workbook exports: request one, run it (in the worker), list, download and expire them.
+"""Exports: request one, run it (in the worker), list, download and expire them.
+
+An export is a workbook, the statistical annex (Word or PDF) or the regional fact sheets (PDF): one
+row, one builder per kind (:data:`FILES`), the same claim, progress, download and expiry.
 
 Functions add and flush; the caller commits. :func:`run` is the exception that proves the
 rule: it reports progress through the *checkpoint* its caller passes (the task's commit),
@@ -10,6 +13,7 @@ import contextlib
 import logging
 import secrets
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -20,7 +24,7 @@ from survey.extensions import db
 from survey.models import Export, Round, User
 from survey.models._types import utcnow
 from survey.services import audit
-from survey.workbook.builder import build
+from survey.workbook import builder as workbook
 
 log = logging.getLogger(__name__)
 
@@ -29,16 +33,63 @@ class ExportError(ValueError):
     """An export that cannot be requested or downloaded."""
 
 
+@dataclass(frozen=True)
+class FileKind:
+    """How one kind of export is built and sent."""
+
+    suffix: str
+    mimetype: str
+
+
+#: the kinds this module builds, with their files
+FILES = {
+    "workbook": FileKind(".xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    "annex_docx": FileKind(".docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+    "annex_pdf": FileKind(".pdf", "application/pdf"),
+    "factsheets": FileKind(".pdf", "application/pdf"),
+}
+#: the writers' documents (survey.reports), requested beside the workbook
+DOCUMENTS = ("annex_docx", "annex_pdf", "factsheets")
+
+
+def _build(export: Export, path: Path, progress: Callable[[int, int], None]) -> workbook.BuildResult:
+    """Build *export*'s file at *path* with the builder of its kind, limited to its regions."""
+    options = {"lang": export.lang, "compare_round_id": export.compare_round_id, "progress": progress}
+    if export.kind == "workbook":
+        return workbook.build(export.round_id, path, region_ids=export.region_ids, **options)
+    # Imported here: WeasyPrint and python-docx are for the worker, not for every web process.
+    from survey.reports import annex, factsheets
+
+    if export.kind == "annex_docx":
+        return annex.build_docx(export.round_id, path, region_ids=export.region_ids, **options)
+    if export.kind == "annex_pdf":
+        return annex.build_pdf(export.round_id, path, region_ids=export.region_ids, **options)
+    if export.kind == "factsheets":
+        # The pages: one region, or every region of the scope; the comparator: the scope as a whole
+        # (the nation for national staff, a coordinator's regions combined, as on their results page).
+        pages = [export.sheet_region_id] if export.sheet_region_id is not None else export.region_ids
+        return factsheets.build(export.round_id, path, region_ids=pages, comparator_region_ids=export.region_ids,
+                                **options)
+    raise ExportError(f"exports of kind {export.kind!r} are not built here")
+
+
 def _region_list(region_ids: Iterable[int] | None) -> list[int] | None:
     return None if region_ids is None else sorted(set(region_ids))
 
 
 def request(round_: Round, user: User | None, *, lang: str = "es", compare_round: Round | None = None,
-            actor: str | None = None, region_ids: Iterable[int] | None = None) -> Export:
-    """Queue a workbook of *round_* (audited as ``export.request``); the caller commits, then enqueues.
+            actor: str | None = None, region_ids: Iterable[int] | None = None, kind: str = "workbook",
+            sheet_region_id: int | None = None) -> Export:
+    """Queue an export of *round_* (audited as ``export.request``); the caller commits, then enqueues.
 
-    *region_ids* limits the workbook to those regions (a regional coordinator's); None = every region.
+    *region_ids* limits it to those regions (a regional coordinator's); None = every region.
+    *kind* is one of :data:`FILES`; *sheet_region_id* (fact sheets only) asks for one region's page,
+    which must lie within *region_ids*.
     """
+    if kind not in FILES:
+        raise ExportError(f"unknown kind {kind!r}: use one of {', '.join(FILES)}")
+    if sheet_region_id is not None and kind != "factsheets":
+        raise ExportError("only fact sheets are limited to one region's page")
     if lang not in ("es", "en"):
         raise ExportError(f"unknown language {lang!r}: use es or en")
     if compare_round is not None and compare_round.id == round_.id:
@@ -46,18 +97,22 @@ def request(round_: Round, user: User | None, *, lang: str = "es", compare_round
     regions = _region_list(region_ids)
     if regions is not None and not regions:
         raise ExportError("a regional workbook needs at least one region")
+    if sheet_region_id is not None and regions is not None and sheet_region_id not in regions:
+        raise ExportError("the fact sheet's region is outside the export's regions")
     export = Export(round_id=round_.id, compare_round_id=compare_round.id if compare_round else None, lang=lang,
-                    status="queued", requested_by_id=user.id if user is not None else None, region_ids=regions)
+                    status="queued", requested_by_id=user.id if user is not None else None, region_ids=regions,
+                    kind=kind, sheet_region_id=sheet_region_id)
     db.session.add(export)
     db.session.flush()
-    audit.record("export.request", export, actor=actor, round_id=round_.id, lang=lang,
-                 compare_round_id=export.compare_round_id, region_ids=regions)
+    audit.record("export.request", export, actor=actor, round_id=round_.id, lang=lang, kind=kind,
+                 compare_round_id=export.compare_round_id, region_ids=regions, sheet_region_id=sheet_region_id)
     return export
 
 
 def reusable(round_: Round, *, lang: str = "es", compare_round: Round | None = None,
-             now: datetime | None = None, region_ids: Iterable[int] | None = None) -> Export | None:
-    """A ready, unexpired export of the same workbook (same regions) that cannot be out of date, if any.
+             now: datetime | None = None, region_ids: Iterable[int] | None = None, kind: str = "workbook",
+             sheet_region_id: int | None = None) -> Export | None:
+    """A ready, unexpired export of the same file (kind, regions, sheet) that cannot be out of date, if any.
 
     Only closed rounds qualify (closed before that export started): nothing is submitted to
     them any more, so a 100,000-response workbook is built once, not once per reader.
@@ -68,7 +123,8 @@ def reusable(round_: Round, *, lang: str = "es", compare_round: Round | None = N
     latest_close = max(r.closed_at for r in rounds)
     candidates = db.session.scalars(
         select(Export)
-        .where(Export.round_id == round_.id, Export.lang == lang, Export.status == "ready",
+        .where(Export.round_id == round_.id, Export.lang == lang, Export.status == "ready", Export.kind == kind,
+               Export.sheet_region_id.is_(None) if sheet_region_id is None else Export.sheet_region_id == sheet_region_id,
                Export.compare_round_id == (compare_round.id if compare_round is not None else None),
                Export.started_at > latest_close, Export.expires_at > (now or utcnow()))
         .order_by(Export.finished_at.desc())
@@ -86,11 +142,14 @@ def covers(region_ids: Iterable[int] | None, export: Export) -> bool:
     return export.region_ids is not None and set(export.region_ids) <= set(region_ids)
 
 
-def for_round(round_id: int, region_ids: Iterable[int] | None = None) -> list[Export]:
-    """The exports of a round that a user seeing *region_ids* (None = every region) may see, newest first."""
-    found = db.session.scalars(
-        select(Export).where(Export.round_id == round_id).order_by(Export.created_at.desc(), Export.id.desc())
-    )
+def for_round(round_id: int, region_ids: Iterable[int] | None = None,
+              kinds: Iterable[str] | None = None) -> list[Export]:
+    """The exports of a round that a user seeing *region_ids* (None = every region) may see, newest first;
+    only those of *kinds* (None = every kind)."""
+    query = select(Export).where(Export.round_id == round_id)
+    if kinds is not None:
+        query = query.where(Export.kind.in_(tuple(kinds)))
+    found = db.session.scalars(query.order_by(Export.created_at.desc(), Export.id.desc()))
     return [export for export in found if covers(region_ids, export)]
 
 
@@ -131,7 +190,8 @@ def run(export_id: int, *, checkpoint: Callable[[], None], now: datetime | None 
     export = db.session.get(Export, export_id)
     db.session.refresh(export)
     checkpoint()
-    path = export_dir() / f"export-{export.id}-{secrets.token_hex(8)}.xlsx"
+    kind = FILES.get(export.kind)
+    path = export_dir() / f"export-{export.id}-{secrets.token_hex(8)}{kind.suffix if kind else ''}"
 
     def progress(done: int, total: int) -> None:
         export.rows_done, export.rows_total = done, total
@@ -139,8 +199,7 @@ def run(export_id: int, *, checkpoint: Callable[[], None], now: datetime | None 
         checkpoint()
 
     try:
-        result = build(export.round_id, path, lang=export.lang, compare_round_id=export.compare_round_id,
-                       progress=progress, region_ids=export.region_ids)
+        result = _build(export, path, progress)
     except Exception as exc:
         log.exception("export %s failed", export_id)
         db.session.rollback()
@@ -226,7 +285,7 @@ def download(export: Export, *, now: datetime | None = None) -> Path:
     path = Path(export.file_path)
     if not path.is_file():
         raise ExportError("the export file is missing")
-    audit.record("export.download", export, round_id=export.round_id, lang=export.lang)
+    audit.record("export.download", export, round_id=export.round_id, lang=export.lang, kind=export.kind)
     return path
 
 
