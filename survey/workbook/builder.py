@@ -31,6 +31,7 @@ from survey.workbook.matrix import write_matrix
 from survey.workbook.questions import for_round
 from survey.workbook.responses import PAGE, write_responses
 from survey.workbook.summary import write_summary
+from survey.workbook.verification import has_verification, write_queries
 
 Progress = Callable[[int, int], None]
 
@@ -104,6 +105,8 @@ def build(round_id: int, path: str | os.PathLike, *, lang: str = "es", compare_r
     dictionary = Sheet(wb, text("sheet.dictionary", lang), note)
     invitations = Sheet(wb, text("sheet.invitations", lang), note)
     compare = Sheet(wb, text("sheet.compare", lang), note) if other is not None else None
+    is_verifying = has_verification(round_id)
+    queries = Sheet(wb, text("sheet.queries", lang), note) if is_verifying else None
 
     write_summary(summary, chart_sheet, round_, questions, indices, lang, now or utcnow(), where=where,
                   scope_names=scope_names)
@@ -116,8 +119,10 @@ def build(round_id: int, path: str | os.PathLike, *, lang: str = "es", compare_r
     if compare is not None:
         write_compare(compare, Side(round_, questions, stats, indices), other, lang, is_national=where is None)
     write_invitations(invitations, round_id, lang, where)
+    if queries is not None:
+        write_queries(queries, round_id, questions, lang, where)
     rows = write_responses(labels, codes, questions, round_id, lang, total=total, progress=progress,
-                           page_size=page_size, where=where)
+                           page_size=page_size, where=where, with_verification=is_verifying)
 
     partial = target.with_name(f".{target.name}.partial")
     try:
@@ -126,7 +131,7 @@ def build(round_id: int, path: str | os.PathLike, *, lang: str = "es", compare_r
     finally:
         partial.unlink(missing_ok=True)
     sheets = [summary, chart_sheet, *(sheet for _, sheet in axis_sheets), profile_sheet, matrix, labels, codes, dictionary,
-              invitations, compare]
+              invitations, compare, queries]
     return BuildResult(target, rows, [(s.title, s.row_count, s.column_count) for s in sheets if s is not None])
 
 

@@ -28,6 +28,7 @@ from survey.models.rounds import SECTORS
 from survey.workbook.cells import Sheet
 from survey.workbook.i18n import text
 from survey.workbook.questions import RoundQuestions
+from survey.workbook.verification import open_label, states
 
 PAGE = 1000
 #: header characters a column is widened for; longer column names wrap
@@ -160,10 +161,17 @@ def pages(round_id: int, size: int = PAGE, where: ColumnElement[bool] | None = N
 
 def write_responses(labels: Sheet, codes: Sheet, questions: RoundQuestions, round_id: int, lang: str, *,
                     total: int, progress: Progress | None = None, page_size: int = PAGE,
-                    where: ColumnElement[bool] | None = None) -> int:
+                    where: ColumnElement[bool] | None = None, with_verification: bool = False) -> int:
     """Write every submitted response (of the invitations *where* keeps) to both sheets; return the
-    number of rows written."""
+    number of rows written.
+
+    With *with_verification*, each question's columns are followed by its verification column: the
+    state with its source or note on the labels sheet, the state code on the codes sheet.
+    """
     plan = [converter(entry.question, lang) for entry in questions]
+    if with_verification:
+        plan = [(names + [text("verification_of", lang, question=key)], convert)
+                for (names, convert), key in zip(plan, (entry.key for entry in questions))]
     institutions = {i.id: (i.name(lang), i.code) for i in db.session.scalars(select(Institution))}
     regions = {r.id: (r.name(lang), r.ubigeo) for r in db.session.scalars(select(Region))}
     fixed = [text(k, lang) for k in ("response_id", "version", "institution", "region", "sector", "submitted_at")]
@@ -176,8 +184,10 @@ def write_responses(labels: Sheet, codes: Sheet, questions: RoundQuestions, roun
     done = 0
     for sheet in (labels, codes):
         sheet.ws.freeze_panes = "A2"
+    unknown = open_label(lang)
     for page in pages(round_id, page_size, where):
         label_rows, code_rows = [], []
+        decided = states((row[0] for row in page), lang) if with_verification else {}
         for response_id, version, inst_id, region_id, sector, submitted_at, answers in page:
             answers = answers or {}
             inst = institutions.get(inst_id, none)
@@ -189,6 +199,10 @@ def write_responses(labels: Sheet, codes: Sheet, questions: RoundQuestions, roun
                 label_cells, code_cells = convert(answers.get(key))
                 label_row.extend(label_cells)
                 code_row.extend(code_cells)
+                if with_verification:
+                    code, label = decided.get((response_id, key), unknown)
+                    label_row.append(label)
+                    code_row.append(code)
             label_rows.append(label_row)
             code_rows.append(code_row)
         if not done:
