@@ -51,7 +51,9 @@ def pdf_bytes(pages_text: str = "Ordenanza Regional 012-2025") -> bytes:
 
 
 def xlsx_bytes() -> bytes:
-    """A spreadsheet written by openpyxl (libmagic reads it as an Excel 2007+ workbook)."""
+    """A spreadsheet written by openpyxl (libmagic reads it as an Excel 2007+ workbook).
+
+    Not the same bytes twice: openpyxl stamps the current time into the ZIP entries and the properties."""
     book = Workbook()
     book.active.append(["Fuente", "Monto"])
     book.active.append(["PP 0030", 150000])
