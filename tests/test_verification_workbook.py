@@ -4,13 +4,17 @@ from __future__ import annotations
 from openpyxl import load_workbook
 from sqlalchemy import select
 
+from survey import scopes
 from survey.extensions import db
 from survey.models import Query, Response
+from survey.results.page import build_page
 from survey.services import organisations
 from survey.services.reference import match_region
 from survey.verification import answering, decisions
+from survey.workbook import figures
 from survey.workbook.builder import build
-from tests.factories import make_invitation, make_response, make_staff
+from survey.workbook.questions import for_round
+from tests.factories import login_as, make_invitation, make_response, make_staff
 from tests.verification_support import two_years
 
 
@@ -97,3 +101,64 @@ def test_a_round_nobody_verified_keeps_its_sheets(app, db_session, tmp_path):
     assert "Consultas" not in wb.sheetnames
     assert [c.value for c in wb["Respuestas"][1]][6:] == ["casos_reportados", "casos_judicializados", "comentario"]
     assert db.session.scalar(select(Query)) is None
+
+
+def _with_a_fully_verified_response(round_):
+    """A third organisation (Cusco) reports 7 cases, 1 brought to court; staff verify both answers."""
+    other = organisations.create("Defensoría del Pueblo Cusco", "state_regional", regions=[match_region("cusco")])
+    invitation, _ = make_invitation(round_, region="cusco", organisation=other, name="Defensora")
+    make_response(invitation, {"casos_reportados": 7, "casos_judicializados": 1})
+    response = db.session.scalar(select(Response).where(Response.invitation_id == invitation.id))
+    editor = make_staff("analyst")
+    for key, source in (("casos_reportados", "Acta 12"), ("casos_judicializados", "Oficio 3")):
+        decisions.decide(response, key, "verified", user=editor, text=source)
+    db.session.commit()
+
+
+def test_restricted_to_verified_answers_the_figures_count_only_those(app, db_session):
+    round_, _cusco, _puno = _verified_round()
+    _with_a_fully_verified_response(round_)
+    questions = for_round(round_)
+    every = figures.question_stats(round_.id, questions)
+    verified = figures.question_stats(round_.id, questions, is_verified_only=True)
+    # Every answer: 12 (Cusco, corrected), 40 (Puno, queried), 7 (Defensoría).
+    assert every["casos_reportados"].answered == 3 and every["casos_reportados"].numbers[""].mean == 59 / 3
+    # Verified only: 12 and 7.
+    numbers = verified["casos_reportados"].numbers[""]
+    assert verified["casos_reportados"].answered == 2
+    assert (numbers.count, numbers.mean, numbers.median, numbers.minimum, numbers.maximum) == (2, 9.5, 9.5, 7, 12)
+    # Cases brought to court: only the Defensoría's 1 is verified; the contested remark counts nowhere.
+    assert verified["casos_judicializados"].numbers[""].mean == 1
+    assert verified["comentario"].answered == 0 and every["comentario"].answered == 1
+    # An index mixes every answer of a response: only the fully verified response counts.
+    assert figures.axis_indices(round_.id).national.responses == 3
+    assert figures.axis_indices(round_.id, is_verified_only=True).national.responses == 1
+    # A coordinator's scope and the restriction combine: Cusco's verified answers are 12 and 7.
+    cusco = scopes.invitations_in_scope(scopes.Scope(frozenset({match_region("cusco").id}), None, sees_people=True))
+    scoped = figures.question_stats(round_.id, questions, where=cusco, is_verified_only=True)
+    assert scoped["casos_reportados"].numbers[""].mean == 9.5
+
+
+def _stats(page, key):
+    return next(view.stats for axis in page.axes for view in axis.questions if view.entry.key == key)
+
+
+def test_the_results_page_and_the_workbook_can_be_restricted_to_verified_answers(app, client, tmp_path):
+    round_, _cusco, _puno = _verified_round()
+    _with_a_fully_verified_response(round_)
+    assert _stats(build_page(round_, "es"), "casos_reportados").numbers[""].mean == 59 / 3
+    page = build_page(round_, "es", is_verified_only=True)
+    assert page.is_verified_only and _stats(page, "casos_reportados").numbers[""].mean == 9.5
+    login_as(client, make_staff("analyst"))
+    db.session.commit()
+    shown = client.get(f"/results/rounds/{round_.id}").get_data(as_text=True)
+    assert "Ver solo respuestas verificadas" in shown
+    shown = client.get(f"/results/rounds/{round_.id}?verified=1").get_data(as_text=True)
+    assert "Cifras calculadas solo con las respuestas verificadas" in shown and "Ver todas las respuestas" in shown
+    wb = load_workbook(build(round_.id, tmp_path / "v.xlsx", is_verified_only=True).path)
+    summary = [row[0] for row in wb["Resumen"].iter_rows(values_only=True)]
+    assert "Cifras calculadas solo con respuestas verificadas" in summary
+    profile = [row for row in wb["Perfil"].iter_rows(values_only=True) if 9.5 in row]
+    assert profile, "the mean of the verified counts (12 and 7) is on the profile sheet"
+    plain = load_workbook(build(round_.id, tmp_path / "all.xlsx").path)
+    assert "Cifras calculadas solo con respuestas verificadas" not in [r[0] for r in plain["Resumen"].iter_rows(values_only=True)]

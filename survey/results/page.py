@@ -98,6 +98,8 @@ class ResultsPage:
     withheld_groups: int = 0
     #: True when the whole round has fewer than MIN_GROUP responses and an observer is shown no figure
     is_withheld: bool = False
+    #: the figures count verified answers only (the page's toggle)
+    is_verified_only: bool = False
 
     @property
     def sector_names(self) -> list[str]:
@@ -105,19 +107,22 @@ class ResultsPage:
         return [sector_label(sector) for sector in self.indices.sectors]
 
 
-def build_page(round_: Round, lang: str, scope: scopes.Scope | None = None) -> ResultsPage:
+def build_page(round_: Round, lang: str, scope: scopes.Scope | None = None, *,
+               is_verified_only: bool = False) -> ResultsPage:
     """Gather the figures of *round_* seen by *scope* (default: national, with people) and lay out its
-    charts (split by sector when both were invited)."""
+    charts (split by sector when both were invited); with *is_verified_only*, the indices and charts count
+    verified answers only (participation still counts every response)."""
     scope = scope or scopes.Scope(None, None, True)
     where = None if scope.is_national else scopes.invitations_in_scope(scope)
     questions = for_round(round_)
-    indices, withheld = figures.axis_indices(round_.id, lang, where), 0
+    indices, withheld = figures.axis_indices(round_.id, lang, where, is_verified_only=is_verified_only), 0
     # An observer sees no question's answers split by sector when one sector's responses are too few.
     small = set() if scope.sees_people else _small_sectors(indices)
     if not scope.sees_people:
         indices, withheld = _without_small_groups(indices)
-    stats = figures.question_stats(round_.id, questions, where=where)
-    split = {sector: figures.question_stats(round_.id, questions, sector, where) for sector in indices.sectors
+    stats = figures.question_stats(round_.id, questions, where=where, is_verified_only=is_verified_only)
+    split = {sector: figures.question_stats(round_.id, questions, sector, where, is_verified_only=is_verified_only)
+             for sector in indices.sectors
              } if indices.is_split and not small else {}
     total, regions = figures.participation(round_.id, "region", lang, where)
     institutions = figures.participation(round_.id, "institution", lang, where)[1] if scope.sees_people else []
@@ -148,7 +153,8 @@ def build_page(round_: Round, lang: str, scope: scopes.Scope | None = None) -> R
     if profile:
         views.insert(0, AxisView(None, _("Perfil"), [view(e) for e in profile]))
     page = ResultsPage(round_, questions, figures.submitted_count(round_.id, where), total, regions, institutions,
-                       indices, axes_chart, rate_chart, views, scope_names=scope_names, sees_people=scope.sees_people)
+                       indices, axes_chart, rate_chart, views, scope_names=scope_names, sees_people=scope.sees_people,
+                       is_verified_only=is_verified_only)
     if not scope.sees_people:
         page.withheld_groups = withheld
         page.is_withheld = page.submitted < MIN_GROUP

@@ -14,6 +14,7 @@ from flask import (
     jsonify,
     redirect,
     render_template,
+    request,
     send_file,
     url_for,
 )
@@ -95,7 +96,8 @@ def index():
 def show(round_id: int):
     """The round's response rates, axis indices, heat map and a chart per question, within the user's scope."""
     round_ = _round(round_id)
-    page = build_page(round_, current_language(), scopes.current_scope())
+    page = build_page(round_, current_language(), scopes.current_scope(),
+                      is_verified_only=request.args.get("verified") == "1")
     return render_template("results/show.html", page=page, round=round_, heat_class=charts.heat_class,
                            format_number=charts.format_number, may_export=current_user.has_role(*EXPORTERS),
                            min_group=MIN_GROUP)

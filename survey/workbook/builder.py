@@ -53,11 +53,13 @@ class BuildResult:
 
 def build(round_id: int, path: str | os.PathLike, *, lang: str = "es", compare_round_id: int | None = None,
           progress: Progress | None = None, now: datetime | None = None, page_size: int = PAGE,
-          region_ids: Iterable[int] | None = None) -> BuildResult:
+          region_ids: Iterable[int] | None = None, is_verified_only: bool = False) -> BuildResult:
     """Write the workbook of round *round_id* to *path* (atomically: a temporary file is renamed).
 
     :param lang: 'es' or 'en' for sheet names, headers and labels.
     :param compare_round_id: another round to compare with on a Comparativo sheet.
+    :param is_verified_only: the figures (indices and per-question sheets) count verified answers only; the
+        response sheets still list every answer, next to its verification state.
     :param region_ids: only these regions (a regional coordinator's workbook): every sheet is computed
         from their invitations and responses alone; None = every region.
     :param progress: called with (responses written, responses to write) after each page;
@@ -75,8 +77,8 @@ def build(round_id: int, path: str | os.PathLike, *, lang: str = "es", compare_r
         select(Region.name_es if lang == "es" else Region.name_en).where(Region.id.in_(sorted(regions)))
         .order_by(Region.ubigeo)))
     total = figures.submitted_count(round_id, where)
-    indices = figures.axis_indices(round_id, lang, where)
-    stats = figures.question_stats(round_id, questions, where=where)
+    indices = figures.axis_indices(round_id, lang, where, is_verified_only=is_verified_only)
+    stats = figures.question_stats(round_id, questions, where=where, is_verified_only=is_verified_only)
     other = None
     if compare_round_id is not None:
         other_round = _round(compare_round_id)
@@ -110,6 +112,9 @@ def build(round_id: int, path: str | os.PathLike, *, lang: str = "es", compare_r
 
     write_summary(summary, chart_sheet, round_, questions, indices, lang, now or utcnow(), where=where,
                   scope_names=scope_names)
+    if is_verified_only:
+        summary.blank()
+        summary.heading(text("verified_only", lang))
     for axis_key, sheet in axis_sheets:
         write_axis(sheet, axis_titles[axis_key], questions.on_axis(axis_key), stats, indices, axis_key, lang)
     if profile_sheet is not None:

@@ -16,10 +16,17 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, distinct, func, select, true
+from sqlalchemy import ColumnElement, and_, distinct, exists, func, select, true
 
 from survey.extensions import db
-from survey.models import Answer, Institution, Invitation, Region, Response
+from survey.models import (
+    Answer,
+    Institution,
+    Invitation,
+    Region,
+    Response,
+    Verification,
+)
 from survey.models.rounds import SECTORS
 from survey.workbook.questions import RoundQuestions
 
@@ -92,11 +99,24 @@ class Indices:
         return len(self.sectors) > 1
 
 
-def axis_indices(round_id: int, lang: str = "es", where: ColumnElement[bool] | None = None) -> Indices:
+def is_verified_answer() -> ColumnElement[bool]:
+    """True for an ``answers`` row whose answer staff verified."""
+    return exists().where(Verification.response_id == Answer.response_id,
+                          Verification.question_key == Answer.question_key, Verification.state == "verified")
+
+
+def is_fully_verified_response() -> ColumnElement[bool]:
+    """True for a response every answer of which staff verified (an index mixes all its answers)."""
+    return ~exists().where(Answer.response_id == Response.id, ~is_verified_answer())
+
+
+def axis_indices(round_id: int, lang: str = "es", where: ColumnElement[bool] | None = None, *,
+                 is_verified_only: bool = False) -> Indices:
     """Average the per-response axis indices of submitted responses by group (of the invitations *where* keeps).
 
     Institutions and regions with live invitations but no submitted response are listed
-    with empty indices (never zero).
+    with empty indices (never zero). With *is_verified_only*, only the responses whose every answer
+    staff verified count.
     """
     where = true() if where is None else where
     institutions = {i.id: i for i in db.session.scalars(select(Institution))}
@@ -114,7 +134,8 @@ def axis_indices(round_id: int, lang: str = "es", where: ColumnElement[bool] | N
     rows = db.session.execute(
         select(Invitation.institution_id, Invitation.region_id, Invitation.sector, Response.scores)
         .join(Invitation, Response.invitation_id == Invitation.id)
-        .where(Response.round_id == round_id, Response.submitted_at.is_not(None), where)
+        .where(Response.round_id == round_id, Response.submitted_at.is_not(None), where,
+               is_fully_verified_response() if is_verified_only else true())
         .execution_options(yield_per=BATCH)
     )
     for inst_id, region_id, sector, scores in rows:
@@ -234,9 +255,12 @@ def _code(value: Any) -> str:
     return str(value)
 
 
-def _of_group(round_id: int, sector: str | None, where: ColumnElement[bool] | None):
+def _of_group(round_id: int, sector: str | None, where: ColumnElement[bool] | None, is_verified_only: bool = False):
     """The condition keeping the answer rows of *sector*'s responses among the invitations *where* keeps
-    (all rows when both are None: then the (round, question, value) index alone answers the counts)."""
+    (all rows when both are None: then the (round, question, value) index alone answers the counts),
+    verified answers only with *is_verified_only*."""
+    if is_verified_only:
+        return and_(_of_group(round_id, sector, where), is_verified_answer())
     if sector is None and where is None:
         return true()
     return Answer.response_id.in_(
@@ -246,11 +270,13 @@ def _of_group(round_id: int, sector: str | None, where: ColumnElement[bool] | No
 
 
 def question_stats(round_id: int, questions: RoundQuestions, sector: str | None = None,
-                   where: ColumnElement[bool] | None = None) -> dict[str, QuestionStats]:
+                   where: ColumnElement[bool] | None = None, *,
+                   is_verified_only: bool = False) -> dict[str, QuestionStats]:
     """Counts, numeric summaries and date ranges of every question of the round, keyed by question key.
 
     With *sector*, of the responses of State officials ("state") or civil society ("civil") only;
-    with *where*, of the responses of the invitations it keeps (a coordinator's regions).
+    with *where*, of the responses of the invitations it keeps (a coordinator's regions); with
+    *is_verified_only*, of the answers staff verified only.
     """
     stats = {entry.key: QuestionStats() for entry in questions}
     by_type = defaultdict(list)
@@ -261,7 +287,7 @@ def question_stats(round_id: int, questions: RoundQuestions, sector: str | None 
     multiple = set(by_type["multiple_choice"])
     multi = by_type["multiple_choice"] + by_type["matrix_single_choice"] + by_type["matrix_integer"]
     single = [entry.key for entry in questions if entry.key not in set(multi)]
-    in_sector = _of_group(round_id, sector, where)
+    in_sector = _of_group(round_id, sector, where, is_verified_only)
     base = select(Answer.question_key).where(Answer.round_id == round_id, in_sector)
     if single:
         for key, n in db.session.execute(
