@@ -107,8 +107,10 @@ def check_answers(questionnaire: Questionnaire, answers: Mapping[str, Any], *,
             errors.append(error(key, 'evidence_required', 'a supporting document is required'))
         other = question.max_ref
         if key in cleaned and other in visible and values.get(other) is not None and cleaned[key] > values[other]:
-            warnings.append(error(key, 'max_ref', f'is greater than the answer to {other} ({values[other]})',
-                                  other=other, other_value=values[other], value=cleaned[key]))
+            # Declared per question: a warning (shown, never blocking) unless the definition makes it an error.
+            found = errors if question.max_ref_severity == 'error' else warnings
+            found.append(error(key, 'max_ref', f'is greater than the answer to {other} ({values[other]})',
+                               other=other, other_value=values[other], value=cleaned[key]))
     return AnswerCheck(cleaned, errors, warnings)
 
 

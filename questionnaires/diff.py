@@ -15,7 +15,7 @@ FIELD_GROUPS = {
     'type': ('type',),
     'required': ('required',),
     'options': ('options', 'rows', 'columns'),
-    'validation': ('min', 'max', 'pattern', 'decimals', 'currency', 'max_ref', 'exclusive_options', 'cell_type',
+    'validation': ('min', 'max', 'pattern', 'decimals', 'currency', 'max_ref', 'max_ref_severity', 'exclusive_options', 'cell_type',
                    'cell_min', 'cell_max'),
     'show_if': ('show_if',),
     'score': ('score',),

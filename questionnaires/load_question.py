@@ -38,13 +38,15 @@ COMMON_FIELDS = ('key', 'type', 'text', 'help', 'required', 'show_if', 'score', 
                  'evidence')
 #: Informational question keys kept verbatim (besides any ``x_*`` key).
 INFO_FIELDS = ('pnat_link', 'indicator', 'legal_basis')
+#: what an answer above its max_ref is (Question.max_ref_severity)
+MAX_REF_SEVERITIES = ('warning', 'error')
 TYPE_FIELDS = {
     'single_choice': ('options',),
     'multiple_choice': ('options', 'min', 'max', 'exclusive_options'),
     'yes_no': (),
-    'integer': ('min', 'max', 'max_ref'),
-    'decimal': ('min', 'max', 'decimals', 'max_ref'),
-    'currency': ('min', 'max', 'decimals', 'currency', 'max_ref'),
+    'integer': ('min', 'max', 'max_ref', 'max_ref_severity'),
+    'decimal': ('min', 'max', 'decimals', 'max_ref', 'max_ref_severity'),
+    'currency': ('min', 'max', 'decimals', 'currency', 'max_ref', 'max_ref_severity'),
     'date': ('min', 'max'),
     'text': ('min', 'max', 'pattern'),
     'long_text': ('min', 'max'),
@@ -161,6 +163,16 @@ def _numeric(doc: Mapping, place: str, problems: Problems, qtype: str) -> dict:
             problems.add(join_place(place, 'max_ref'), 'bad_max_ref', 'max_ref must be a question key')
         else:
             fields['max_ref'] = doc['max_ref']
+    if 'max_ref_severity' in doc:
+        severity = doc['max_ref_severity']
+        if 'max_ref' not in doc:
+            problems.add(join_place(place, 'max_ref_severity'), 'bad_max_ref',
+                         'max_ref_severity needs a max_ref')
+        elif severity not in MAX_REF_SEVERITIES:
+            problems.add(join_place(place, 'max_ref_severity'), 'bad_value',
+                         f'max_ref_severity must be one of {", ".join(MAX_REF_SEVERITIES)}')
+        else:
+            fields['max_ref_severity'] = severity
     if qtype != 'integer':
         decimals = doc.get('decimals', DEFAULT_DECIMALS)
         if not is_integer(decimals) or not 0 <= decimals <= 6:

@@ -122,6 +122,9 @@ class Question:
     decimals: int | None = None
     currency: str | None = None
     max_ref: str | None = None
+    #: what an answer above its max_ref is: a 'warning' shown beside the field (cases brought to court
+    #: <= cases reported) or an 'error' that blocks like any validation (spent <= budget)
+    max_ref_severity: str = 'warning'
     exclusive_options: tuple = ()
     rows: tuple[Option, ...] = ()
     columns: tuple[Option, ...] = ()
@@ -178,6 +181,8 @@ class Question:
         for name in ('cell_min', 'cell_max', 'min', 'pattern', 'max_ref'):
             if getattr(self, name) is not None:
                 doc[name] = getattr(self, name)
+        if self.max_ref_severity != 'warning':
+            doc['max_ref_severity'] = self.max_ref_severity
         if self.max is not None and self.max != TEXT_MAX_DEFAULTS.get(self.type):
             doc['max'] = self.max
         if self.decimals is not None and self.decimals != DEFAULT_DECIMALS:
