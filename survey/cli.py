@@ -29,7 +29,8 @@ def register_commands(app: Flask) -> None:
     from importlib.util import find_spec
 
     # Feature command modules: ``group`` objects added at the top level, ``attach(app)`` hooks.
-    for name in ("survey.commands.rounds", "survey.commands.round_export", "survey.commands.serve",
+    for name in ("survey.commands.rounds", "survey.commands.round_export", "survey.commands.round_reports",
+                 "survey.commands.serve",
                  "survey.commands.audit", "survey.commands.backup", "survey.commands.roles",
                  "survey.commands.orgs", "survey.commands.people"):
         if find_spec(name) is None:

@@ -1,4 +1,9 @@
-"""Export tasks: build a requested workbook; delete the files of expired exports."""
+"""Export tasks: build a requested export; delete the files of expired exports.
+
+One task builds every kind (workbook, annex as Word or PDF, fact sheets): the row's ``kind`` picks the
+builder (``survey.services.exports.FILES``), so the claim, the progress, the sweep that queues lost
+builds again (``exports.requeue_stale``) and the expiry cover the documents without a task of their own.
+"""
 from __future__ import annotations
 
 from celery import shared_task
@@ -13,7 +18,7 @@ BUILD_TIME_LIMIT = 3600
 
 @shared_task(name=jobs.BUILD_EXPORT, time_limit=BUILD_TIME_LIMIT, soft_time_limit=BUILD_TIME_LIMIT - 60)
 def build_export(export_id: int) -> None:
-    """Build the workbook of export *export_id*, committing progress as pages are written."""
+    """Build the file of export *export_id* (of any kind), committing progress as it goes."""
     exports.run(export_id, checkpoint=db.session.commit)
     db.session.commit()
 

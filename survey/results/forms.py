@@ -1,4 +1,4 @@
-"""The form that requests a workbook."""
+"""The forms that request a workbook and the writers' documents (annex, fact sheets)."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
@@ -12,3 +12,19 @@ class ExportForm(FlaskForm):
     lang = SelectField(_l("Idioma del libro"), choices=[SelectChoice("es", _l("Español")), SelectChoice("en", _l("Inglés"))], default="es")
     compare = SelectField(_l("Comparar con la ronda"), coerce=int, default=0,
                           description=_l("Añade la hoja Comparativo con las preguntas que ambas rondas comparten."))
+
+
+class DocumentForm(FlaskForm):
+    """Which document (annex as Word or PDF, fact sheets), its language, a round to compare with and, for
+    fact sheets, one region or all of them."""
+
+    kind = SelectField(_l("Documento"), choices=[SelectChoice("annex_docx", _l("Anexo (Word)")),
+                                                 SelectChoice("annex_pdf", _l("Anexo (PDF)")),
+                                                 SelectChoice("factsheets", _l("Fichas regionales (PDF)"))],
+                       default="annex_docx")
+    lang = SelectField(_l("Idioma del documento"),
+                       choices=[SelectChoice("es", _l("Español")), SelectChoice("en", _l("Inglés"))], default="es")
+    compare = SelectField(_l("Comparar con la ronda"), coerce=int, default=0,
+                          description=_l("Sin elegir una, se compara con la ronda anterior del mismo cuestionario."))
+    region = SelectField(_l("Región de las fichas"), coerce=int, default=0,
+                         description=_l("Solo para las fichas: todas las regiones en un PDF, o la de una región."))

@@ -1,4 +1,4 @@
-"""Results of a round, and the workbook exports: request, follow, download.
+"""Results of a round, and its exports (the workbook, the annex, the fact sheets): request, follow, download.
 
 National staff see everything; a regional coordinator sees the results and workbooks of their regions
 only (computed from those regions' responses); an observer sees the aggregated results of the rounds
@@ -27,8 +27,8 @@ from survey import charts, jobs, scopes
 from survey.auth import roles_required
 from survey.extensions import db
 from survey.i18n import current_language
-from survey.models import Export, Region, Round
-from survey.results.forms import ExportForm
+from survey.models import Export, Invitation, Region, Round
+from survey.results.forms import DocumentForm, ExportForm
 from survey.results.page import MIN_GROUP, build_page
 from survey.services import exports as export_service
 
@@ -38,7 +38,8 @@ bp = Blueprint("results", __name__, url_prefix="/results")
 READERS = ("analyst", "editor", "coordinator", "observer")
 #: who may request and download workbooks (a coordinator's cover their regions only)
 EXPORTERS = ("analyst", "editor", "coordinator")
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+#: what the exports page lists: workbooks and the writers' documents
+LISTED = ("workbook", *export_service.DOCUMENTS)
 
 
 def _round(round_id: int) -> Round:
@@ -58,11 +59,15 @@ def _export(export_id: int) -> Export:
 
 
 def _exports_of(round_: Round) -> list[Export]:
-    return export_service.for_round(round_.id, scopes.current_scope().region_ids)
+    return export_service.for_round(round_.id, scopes.current_scope().region_ids, kinds=LISTED)
 
 
 def _coverage(export: Export) -> str:
-    """What a workbook covers, as its list shows it: every region, or the names of its regions."""
+    """What an export covers, as its list shows it: every region, or the names of its regions (a fact sheet
+    of one region: that region's)."""
+    if export.sheet_region_id is not None:
+        region = db.session.get(Region, export.sheet_region_id)
+        return region.name(current_language()) if region is not None else ""
     if export.region_ids is None:
         return _("Todas las regiones")
     lang = current_language()
@@ -70,15 +75,38 @@ def _coverage(export: Export) -> str:
     return ", ".join(region.name(lang) for region in regions)
 
 
-def _form(round_: Round) -> ExportForm:
-    form = ExportForm()
+def _other_rounds(round_: Round) -> list[SelectChoice]:
     others = db.session.scalars(
         select(Round).where(Round.questionnaire_id == round_.questionnaire_id, Round.id != round_.id,
                             scopes.rounds_in_scope())
         .order_by(Round.opens_at.desc())
     )
-    form.compare.choices = [SelectChoice(0, _("Sin comparación"))] + [SelectChoice(r.id, r.title) for r in others]
+    return [SelectChoice(r.id, r.title) for r in others]
+
+
+def _form(round_: Round) -> ExportForm:
+    form = ExportForm()
+    form.compare.choices = [SelectChoice(0, _("Sin comparación")), *_other_rounds(round_)]
     return form
+
+
+def _document_form(round_: Round) -> DocumentForm:
+    """The documents form; its regions are those of the round's invitations the user sees."""
+    form = DocumentForm(prefix="document")
+    form.compare.choices = [SelectChoice(0, _("La ronda anterior, si la hay")), *_other_rounds(round_)]
+    lang = current_language()
+    regions = db.session.scalars(
+        select(Region).where(Region.id.in_(select(Invitation.region_id).where(
+            Invitation.round_id == round_.id, scopes.invitations_in_scope()))).order_by(Region.ubigeo))
+    form.region.choices = [SelectChoice(0, _("Todas las regiones")), *(SelectChoice(r.id, r.name(lang))
+                                                                       for r in regions)]
+    return form
+
+
+def _exports_page(round_: Round, form: ExportForm | None = None, document_form: DocumentForm | None = None):
+    return render_template("results/exports.html", round=round_, form=form or _form(round_),
+                           document_form=document_form or _document_form(round_), exports=_exports_of(round_),
+                           scope_names=_scope_names(), coverage=_coverage)
 
 
 @bp.get("/")
@@ -107,9 +135,7 @@ def show(round_id: int):
 @roles_required(*EXPORTERS)
 def exports(round_id: int):
     """Past exports of the round the user may see (who asked, when, state) and the form to request one."""
-    round_ = _round(round_id)
-    return render_template("results/exports.html", round=round_, form=_form(round_), exports=_exports_of(round_),
-                           scope_names=_scope_names(), coverage=_coverage)
+    return _exports_page(_round(round_id))
 
 
 def _scope_names() -> list[str]:
@@ -129,8 +155,7 @@ def request_export(round_id: int):
     round_ = _round(round_id)
     form = _form(round_)
     if not form.validate_on_submit():
-        return render_template("results/exports.html", round=round_, form=form, exports=_exports_of(round_),
-                               scope_names=_scope_names(), coverage=_coverage), 400
+        return _exports_page(round_, form=form), 400
     compare = db.session.get(Round, form.compare.data) if form.compare.data else None
     region_ids = scopes.current_scope().region_ids
     existing = export_service.reusable(round_, lang=form.lang.data, compare_round=compare, region_ids=region_ids)
@@ -142,6 +167,30 @@ def request_export(round_id: int):
     jobs.enqueue(jobs.BUILD_EXPORT, export.id)
     db.session.commit()
     flash(_("El libro se está preparando; esta página muestra el avance."), "success")
+    return redirect(url_for("results.export", export_id=export.id), 303)
+
+
+@bp.post("/rounds/<int:round_id>/documents")
+@roles_required(*EXPORTERS)
+def request_document(round_id: int):
+    """Queue the annex (Word or PDF) or the fact sheets, of the coordinator's regions only for a coordinator
+    (their fact sheets compare each region with those regions combined); the worker builds it after the commit."""
+    round_ = _round(round_id)
+    form = _document_form(round_)
+    if not form.validate_on_submit():
+        return _exports_page(round_, document_form=form), 400
+    compare = db.session.get(Round, form.compare.data) if form.compare.data else None
+    region_ids = scopes.current_scope().region_ids
+    options = {"lang": form.lang.data, "compare_round": compare, "region_ids": region_ids, "kind": form.kind.data,
+               "sheet_region_id": (form.region.data or None) if form.kind.data == "factsheets" else None}
+    existing = export_service.reusable(round_, **options)
+    if existing is not None:
+        flash(_("La ronda está cerrada y ya hay un documento con sus datos finales: puede descargarlo."), "success")
+        return redirect(url_for("results.export", export_id=existing.id), 303)
+    export = export_service.request(round_, current_user, **options)
+    jobs.enqueue(jobs.BUILD_EXPORT, export.id)
+    db.session.commit()
+    flash(_("El documento se está preparando; esta página muestra el avance."), "success")
     return redirect(url_for("results.export", export_id=export.id), 303)
 
 
@@ -168,14 +217,16 @@ def export_status(export_id: int):
 @bp.get("/exports/<int:export_id>/download")
 @roles_required(*EXPORTERS)
 def download(export_id: int):
-    """Send the workbook (audited as export.download)."""
+    """Send the workbook or document as an attachment (audited as export.download)."""
     item = _export(export_id)
     try:
         path = export_service.download(item)
     except export_service.ExportError:
-        flash(_("Este libro ya no está disponible: solicite uno nuevo."), "error")
+        flash(_("Este archivo ya no está disponible: solicite uno nuevo."), "error")
         return redirect(url_for("results.exports", round_id=item.round_id), 303)
     db.session.commit()
     stamp = item.created_at.strftime("%Y%m%d-%H%M")
-    return send_file(path, mimetype=XLSX, as_attachment=True, max_age=0,
-                     download_name=f"ronda-{item.round_id}-{item.lang}-{stamp}.xlsx")
+    file = export_service.FILES.get(item.kind, export_service.FileKind("", "application/octet-stream"))
+    name = {"workbook": "ronda", "factsheets": "fichas"}.get(item.kind, "anexo")
+    return send_file(path, mimetype=file.mimetype, as_attachment=True, max_age=0,
+                     download_name=f"{name}-{item.round_id}-{item.lang}-{stamp}{file.suffix}")

@@ -14,7 +14,9 @@
     bar.value = data.percent;
     bar.textContent = data.percent + " %";
     var lang = document.documentElement.lang === "en" ? "en" : "es";
-    counts.textContent = lang === "en"
+    // A document's progress counts chapters or pages, not responses: the percentage says it all.
+    counts.textContent = counts.getAttribute("data-percent-only") === "true" ? data.percent + " %"
+      : lang === "en"
       ? data.percent + " % · " + data.rows_done + " of " + data.rows_total + " responses"
       : data.percent + " % · " + data.rows_done + " de " + data.rows_total + " respuestas";
   }
