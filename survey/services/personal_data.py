@@ -37,7 +37,7 @@ from survey.models import (
     Round,
 )
 from survey.models._types import utcnow
-from survey.services import audit
+from survey.services import audit, verification_data
 
 #: what an erased invitation holds instead of the person (``.invalid`` never resolves, RFC 2606)
 ERASED_NAME = "Persona eliminada #{id}"
@@ -122,6 +122,7 @@ def collect(invitations: list[Invitation]) -> tuple[dict[str, Any], list[OutboxM
                 select(Answer).where(Answer.response_id == response.id).order_by(Answer.id))]
         else:
             item["response"] = None
+        item["verification"] = verification_data.collect(inv, response, _row)
         messages = list(db.session.scalars(
             select(OutboxMessage).where(OutboxMessage.invitation_id == inv.id).order_by(OutboxMessage.id)))
         item["messages"] = [_row(m) for m in messages]
@@ -281,6 +282,7 @@ def erase(invitation: Invitation, *, now: datetime | None = None) -> bool:
     if claimed != 1:
         return False
     _blank_answers(invitation)
+    verification_data.erase(invitation, db.session.scalar(select(Response).where(Response.invitation_id == invitation.id)))
     _blank_messages(invitation)
     _expire_workbooks(round_.id)
     db.session.flush()
