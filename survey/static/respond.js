@@ -50,12 +50,20 @@
     this.leaving = false;
   }
 
-  Autosave.prototype.fields = function () {
+  /* The form's text entries: a chosen file is never autosaved or copied (it is sent with "Adjuntar"),
+   * and a script may not put one back into a file input (setting its value throws). */
+  function textEntries(form) {
     var pairs = [];
-    new FormData(this.form).forEach(function (value, name) {
-      if (name !== "csrf_token" && name !== "nav") { pairs.push([name, String(value)]); }
+    new FormData(form).forEach(function (value, name) {
+      if (typeof value === "string") { pairs.push([name, value]); }
     });
     return pairs;
+  }
+
+  Autosave.prototype.fields = function () {
+    return textEntries(this.form).filter(function (pair) {
+      return pair[0] !== "csrf_token" && pair[0] !== "nav";
+    });
   };
 
   Autosave.prototype.say = function (kind, time) {
@@ -103,7 +111,8 @@
     var values = {};
     copy.fields.forEach(function (pair) { (values[pair[0]] = values[pair[0]] || []).push(pair[1]); });
     Array.prototype.forEach.call(this.form.elements, function (el) {
-      if (!el.name || el.name === "csrf_token" || el.type === "submit" || el.type === "hidden") { return; }
+      if (!el.name || el.name === "csrf_token" || el.type === "submit" || el.type === "hidden" ||
+          el.type === "file") { return; }
       var wanted = values[el.name] || [];
       if (el.type === "checkbox" || el.type === "radio") {
         el.checked = wanted.indexOf(el.value) >= 0;
@@ -125,7 +134,7 @@
   };
 
   Autosave.prototype.body = function () {
-    var data = new URLSearchParams(new FormData(this.form));
+    var data = new URLSearchParams(textEntries(this.form));
     data.delete("nav");
     data.set("_section", this.form.getAttribute("data-section"));
     return data;
