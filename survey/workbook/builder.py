@@ -25,6 +25,7 @@ from survey.workbook.axes import write_axis
 from survey.workbook.cells import Sheet
 from survey.workbook.compare import Side, write_compare
 from survey.workbook.dictionary import write_dictionary
+from survey.workbook.evidence import evidence_keys, write_evidence
 from survey.workbook.i18n import text
 from survey.workbook.invitations import write_invitations
 from survey.workbook.matrix import write_matrix
@@ -109,6 +110,8 @@ def build(round_id: int, path: str | os.PathLike, *, lang: str = "es", compare_r
     compare = Sheet(wb, text("sheet.compare", lang), note) if other is not None else None
     is_verifying = has_verification(round_id)
     queries = Sheet(wb, text("sheet.queries", lang), note) if is_verifying else None
+    asks_evidence = evidence_keys(questions)
+    files = Sheet(wb, text("sheet.evidence", lang), note) if asks_evidence else None
 
     write_summary(summary, chart_sheet, round_, questions, indices, lang, now or utcnow(), where=where,
                   scope_names=scope_names)
@@ -126,8 +129,11 @@ def build(round_id: int, path: str | os.PathLike, *, lang: str = "es", compare_r
     write_invitations(invitations, round_id, lang, where)
     if queries is not None:
         write_queries(queries, round_id, questions, lang, where)
+    if files is not None:
+        write_evidence(files, round_id, lang, where)
     rows = write_responses(labels, codes, questions, round_id, lang, total=total, progress=progress,
-                           page_size=page_size, where=where, with_verification=is_verifying)
+                           page_size=page_size, where=where, with_verification=is_verifying,
+                           evidence_keys=asks_evidence)
 
     partial = target.with_name(f".{target.name}.partial")
     try:
@@ -136,7 +142,7 @@ def build(round_id: int, path: str | os.PathLike, *, lang: str = "es", compare_r
     finally:
         partial.unlink(missing_ok=True)
     sheets = [summary, chart_sheet, *(sheet for _, sheet in axis_sheets), profile_sheet, matrix, labels, codes, dictionary,
-              invitations, compare, queries]
+              invitations, compare, queries, files]
     return BuildResult(target, rows, [(s.title, s.row_count, s.column_count) for s in sheets if s is not None])
 
 

@@ -153,6 +153,17 @@ TEXTS = {
     "query.old": lazy_pgettext("workbook", "Valor anterior"),
     "query.new": lazy_pgettext("workbook", "Valor corregido"),
     "verified_only": lazy_pgettext("workbook", "Cifras calculadas solo con respuestas verificadas"),
+    # supporting documents
+    "sheet.evidence": lazy_pgettext("workbook", "Evidencias"),
+    "evidence_of": lazy_pgettext("workbook", "{question} (evidencias)"),
+    "evidence.verified": lazy_pgettext("workbook", "verificada"),
+    "evidence.unverified": lazy_pgettext("workbook", "sin verificar"),
+    "evidence.name": lazy_pgettext("workbook", "Archivo"),
+    "evidence.size": lazy_pgettext("workbook", "Tamaño (bytes)"),
+    "evidence.type": lazy_pgettext("workbook", "Tipo"),
+    "evidence.sha256": lazy_pgettext("workbook", "SHA-256"),
+    "evidence.uploaded_at": lazy_pgettext("workbook", "Adjuntado el"),
+    "evidence.state": lazy_pgettext("workbook", "Verificación de la respuesta"),
 }
 
 

@@ -25,6 +25,7 @@ from survey.models import (
     ResponseRevision,
 )
 from survey.models.rounds import SECTORS
+from survey.workbook import evidence
 from survey.workbook.cells import Sheet
 from survey.workbook.i18n import text
 from survey.workbook.questions import RoundQuestions
@@ -161,16 +162,21 @@ def pages(round_id: int, size: int = PAGE, where: ColumnElement[bool] | None = N
 
 def write_responses(labels: Sheet, codes: Sheet, questions: RoundQuestions, round_id: int, lang: str, *,
                     total: int, progress: Progress | None = None, page_size: int = PAGE,
-                    where: ColumnElement[bool] | None = None, with_verification: bool = False) -> int:
+                    where: ColumnElement[bool] | None = None, with_verification: bool = False,
+                    evidence_keys: frozenset[str] = frozenset()) -> int:
     """Write every submitted response (of the invitations *where* keeps) to both sheets; return the
     number of rows written.
 
     With *with_verification*, each question's columns are followed by its verification column: the
-    state with its source or note on the labels sheet, the state code on the codes sheet.
+    state with its source or note on the labels sheet, the state code on the codes sheet. The questions of
+    *evidence_keys* get one more column after those: their files, sizes and whether staff verified the answer.
     """
     plan = [converter(entry.question, lang) for entry in questions]
     if with_verification:
         plan = [(names + [text("verification_of", lang, question=key)], convert)
+                for (names, convert), key in zip(plan, (entry.key for entry in questions))]
+    if evidence_keys:
+        plan = [(names + [text("evidence_of", lang, question=key)] if key in evidence_keys else names, convert)
                 for (names, convert), key in zip(plan, (entry.key for entry in questions))]
     institutions = {i.id: (i.name(lang), i.code) for i in db.session.scalars(select(Institution))}
     regions = {r.id: (r.name(lang), r.ubigeo) for r in db.session.scalars(select(Region))}
@@ -188,6 +194,8 @@ def write_responses(labels: Sheet, codes: Sheet, questions: RoundQuestions, roun
     for page in pages(round_id, page_size, where):
         label_rows, code_rows = [], []
         decided = states((row[0] for row in page), lang) if with_verification else {}
+        files = evidence.cells((row[0] for row in page), (found for found, (code, _) in decided.items()
+                                                          if code == "verified"), lang) if evidence_keys else {}
         for response_id, version, inst_id, region_id, sector, submitted_at, answers in page:
             answers = answers or {}
             inst = institutions.get(inst_id, none)
@@ -203,6 +211,10 @@ def write_responses(labels: Sheet, codes: Sheet, questions: RoundQuestions, roun
                     code, label = decided.get((response_id, key), unknown)
                     label_row.append(label)
                     code_row.append(code)
+                if key in evidence_keys:
+                    listed = files.get((response_id, key))
+                    label_row.append(listed)
+                    code_row.append(listed)
             label_rows.append(label_row)
             code_rows.append(code_row)
         if not done:
