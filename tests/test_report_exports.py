@@ -165,6 +165,39 @@ def test_documents_outside_a_coordinators_regions_answer_404(app, client, this_y
     assert client.post(f"/results/rounds/{this_year.id}/documents", data={}).status_code == 403
 
 
+def post_documents(client, round_, region_value: str):
+    """Post the documents form for fact sheets of *region_value* (as typed, unchecked)."""
+    return client.post(f"/results/rounds/{round_.id}/documents",
+                       data={"document-kind": "factsheets", "document-lang": "es", "document-compare": "0",
+                             "document-region": region_value})
+
+
+@pytest.mark.parametrize("who", ["analyst", "cusco"])
+def test_a_region_off_the_list_answers_400_with_the_form_and_a_message(app, client, this_year, who):
+    login_as(client, make_staff("analyst") if who == "analyst" else coordinator("cusco"))
+    before = db.session.scalar(select(db.func.count(Export.id)))
+    # Puno (outside a Cusco coordinator's scope; the analyst may pick it), Tacna (invited to no survey
+    # of this round), an id no region has, and something that is not an id at all
+    values = [str(region("tacna").id), "999999", "lima-norte", ""]
+    if who == "cusco":
+        values.append(str(region("puno").id))
+    for value in values:
+        answer = post_documents(client, this_year, value)
+        assert answer.status_code == 400, (value, answer.status_code)
+        assert f'action="/results/rounds/{this_year.id}/documents"' in answer.text
+        assert "Elija una región de la lista: solo puede pedir las fichas de sus regiones." in answer.text
+        assert "Opción inválida" not in answer.text and "could not coerce" not in answer.text.lower()
+    assert db.session.scalar(select(db.func.count(Export.id))) == before
+
+
+def test_a_coordinator_without_regions_is_told_so_not_served_a_500(app, client, this_year):
+    login_as(client, coordinator())
+    answer = post_documents(client, this_year, "0")
+    assert answer.status_code == 400
+    assert "pida a un administrador que le asigne sus regiones" in answer.text
+    assert db.session.scalar(select(db.func.count(Export.id))) == 0
+
+
 def test_the_service_keeps_a_sheet_inside_its_regions_and_kinds_apart(app, this_year):
     with pytest.raises(export_service.ExportError, match="outside"):
         export_service.request(this_year, None, kind="factsheets", region_ids=[region("cusco").id],

@@ -14,6 +14,11 @@ class ExportForm(FlaskForm):
                           description=_l("Añade la hoja Comparativo con las preguntas que ambas rondas comparten."))
 
 
+#: the fact sheets' region off the list (unknown, not a number, or outside the user's scope): one message
+#: that says what to do, instead of WTForms' bare "invalid choice"
+REGION_OFF_THE_LIST = _l("Elija una región de la lista: solo puede pedir las fichas de sus regiones.")
+
+
 class DocumentForm(FlaskForm):
     """Which document (annex as Word or PDF, fact sheets), its language, a round to compare with and, for
     fact sheets, one region or all of them."""
@@ -27,4 +32,9 @@ class DocumentForm(FlaskForm):
     compare = SelectField(_l("Comparar con la ronda"), coerce=int, default=0,
                           description=_l("Sin elegir una, se compara con la ronda anterior del mismo cuestionario."))
     region = SelectField(_l("Región de las fichas"), coerce=int, default=0,
+                         invalid_choice_message=REGION_OFF_THE_LIST, invalid_value_message=REGION_OFF_THE_LIST,
                          description=_l("Solo para las fichas: todas las regiones en un PDF, o la de una región."))
+
+
+class EvidenceForm(FlaskForm):
+    """The ZIP of the round's supporting documents: nothing to choose (a coordinator's holds their regions)."""

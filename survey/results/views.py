@@ -28,9 +28,11 @@ from survey.auth import roles_required
 from survey.extensions import db
 from survey.i18n import current_language
 from survey.models import Export, Invitation, Region, Round
-from survey.results.forms import DocumentForm, ExportForm
+from survey.results.forms import DocumentForm, EvidenceForm, ExportForm
 from survey.results.page import MIN_GROUP, build_page
 from survey.services import exports as export_service
+from survey.workbook.evidence import evidence_keys
+from survey.workbook.questions import for_round
 
 bp = Blueprint("results", __name__, url_prefix="/results")
 
@@ -39,7 +41,7 @@ READERS = ("analyst", "editor", "coordinator", "observer")
 #: who may request and download workbooks (a coordinator's cover their regions only)
 EXPORTERS = ("analyst", "editor", "coordinator")
 #: what the exports page lists: workbooks and the writers' documents
-LISTED = ("workbook", *export_service.DOCUMENTS)
+LISTED = ("workbook", "evidence", *export_service.DOCUMENTS)
 
 
 def _round(round_id: int) -> Round:
@@ -106,6 +108,7 @@ def _document_form(round_: Round) -> DocumentForm:
 def _exports_page(round_: Round, form: ExportForm | None = None, document_form: DocumentForm | None = None):
     return render_template("results/exports.html", round=round_, form=form or _form(round_),
                            document_form=document_form or _document_form(round_), exports=_exports_of(round_),
+                           evidence_form=EvidenceForm(), asks_evidence=bool(evidence_keys(for_round(round_))),
                            scope_names=_scope_names(), coverage=_coverage)
 
 
@@ -183,14 +186,42 @@ def request_document(round_id: int):
     region_ids = scopes.current_scope().region_ids
     options = {"lang": form.lang.data, "compare_round": compare, "region_ids": region_ids, "kind": form.kind.data,
                "sheet_region_id": (form.region.data or None) if form.kind.data == "factsheets" else None}
-    existing = export_service.reusable(round_, **options)
+    try:
+        existing = export_service.reusable(round_, **options)
+        export = None if existing is not None else export_service.request(round_, current_user, **options)
+    except export_service.ExportError:
+        # The form's choices already keep to the user's scope; this is the service's own refusal (a coordinator
+        # with no region assigned), which is the user's situation to fix, not a server error.
+        form.form_errors.append(_("No se puede preparar este documento con las regiones de su cuenta: elija una "
+                                  "región de la lista o pida a un administrador que le asigne sus regiones."))
+        return _exports_page(round_, document_form=form), 400
     if existing is not None:
         flash(_("La ronda está cerrada y ya hay un documento con sus datos finales: puede descargarlo."), "success")
+        return redirect(url_for("results.export", export_id=existing.id), 303)
+    jobs.enqueue(jobs.BUILD_EXPORT, export.id)
+    db.session.commit()
+    flash(_("El documento se está preparando; esta página muestra el avance."), "success")
+    return redirect(url_for("results.export", export_id=export.id), 303)
+
+
+@bp.post("/rounds/<int:round_id>/evidence")
+@roles_required(*EXPORTERS)
+def request_evidence(round_id: int):
+    """Queue the ZIP of the round's supporting documents (of the coordinator's regions only, for a coordinator);
+    the worker builds it after the commit."""
+    round_ = _round(round_id)
+    form = EvidenceForm()
+    if not form.validate_on_submit():
+        return _exports_page(round_), 400
+    options = {"lang": current_language(), "region_ids": scopes.current_scope().region_ids, "kind": "evidence"}
+    existing = export_service.reusable(round_, **options)
+    if existing is not None:
+        flash(_("La ronda está cerrada y ya hay un ZIP con sus documentos finales: puede descargarlo."), "success")
         return redirect(url_for("results.export", export_id=existing.id), 303)
     export = export_service.request(round_, current_user, **options)
     jobs.enqueue(jobs.BUILD_EXPORT, export.id)
     db.session.commit()
-    flash(_("El documento se está preparando; esta página muestra el avance."), "success")
+    flash(_("El ZIP de documentos se está preparando; esta página muestra el avance."), "success")
     return redirect(url_for("results.export", export_id=export.id), 303)
 
 
@@ -227,6 +258,6 @@ def download(export_id: int):
     db.session.commit()
     stamp = item.created_at.strftime("%Y%m%d-%H%M")
     file = export_service.FILES.get(item.kind, export_service.FileKind("", "application/octet-stream"))
-    name = {"workbook": "ronda", "factsheets": "fichas"}.get(item.kind, "anexo")
+    name = {"workbook": "ronda", "factsheets": "fichas", "evidence": "evidencias"}.get(item.kind, "anexo")
     return send_file(path, mimetype=file.mimetype, as_attachment=True, max_age=0,
                      download_name=f"{name}-{item.round_id}-{item.lang}-{stamp}{file.suffix}")
