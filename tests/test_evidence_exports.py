@@ -6,29 +6,38 @@ in Lima holds a file that no workbook row shows.
 """
 from __future__ import annotations
 
+import csv
 import hashlib
 import io
+import zipfile
 
 import pytest
 from openpyxl import load_workbook
+from sqlalchemy import select
 
+from survey import jobs
 from survey.evidence.storage import new_key, storage
 from survey.extensions import db
-from survey.models import Evidence, Response
+from survey.models import Evidence, Export, Response
 from survey.verification import decisions
 from survey.workbook.builder import build
 from tests.evidence_support import evidence_document, pdf_bytes
 from tests.factories import (
     export_document,
+    login_as,
     make_invitation,
     make_response,
     make_round,
     make_staff,
     publish_document,
 )
-from tests.test_scopes import region
+from tests.test_exports import queued_tasks, use_memory_broker
+from tests.test_scopes import coordinator, region
+from workers.exports import build_export
 
 ORDINANCE = pdf_bytes()
+#: the invitations' institution (factories.make_invitation's default)
+ORGANISATION = "Ministerio del Interior (Dirección General de Seguridad Democrática)"
 BUDGET = b"x" * 1_250_000  # 1.25 MB, stored as a spreadsheet: its bytes are not read here
 
 
@@ -117,3 +126,81 @@ def test_a_round_asking_for_no_documents_keeps_its_sheets_and_columns(app, db_se
     wb = load_workbook(build(round_.id, tmp_path / "libro.xlsx").path)
     assert "Evidencias" not in wb.sheetnames
     assert not any("evidencias" in str(c.value) for c in wb["Respuestas"][1])
+
+
+def ask_for_the_zip(app, client, round_) -> Export:
+    """Press the exports page's button; the export task is queued after the commit."""
+    page = client.get(f"/results/rounds/{round_.id}/exports").text
+    assert "Preparar el ZIP de documentos" in page
+    answer = client.post(f"/results/rounds/{round_.id}/evidence")
+    assert answer.status_code == 303, answer.text
+    export = db.session.scalar(select(Export).order_by(Export.id.desc()))
+    assert answer.headers["Location"].endswith(f"/results/exports/{export.id}")
+    assert queued_tasks(app) == [(jobs.BUILD_EXPORT, [export.id])]
+    return export
+
+
+def download_zip(client, export: Export) -> zipfile.ZipFile:
+    """Run the task body as the worker does, then download the ZIP as an attachment."""
+    build_export.run(export.id)
+    db.session.refresh(export)
+    assert export.status == "ready", export.error
+    with client.get(f"/results/exports/{export.id}/download") as download:
+        assert download.status_code == 200 and download.mimetype == "application/zip"
+        assert download.headers["Content-Disposition"].startswith("attachment; filename=evidencias-")
+        return zipfile.ZipFile(io.BytesIO(download.get_data()))
+
+
+def index_of(archive: zipfile.ZipFile) -> list[dict]:
+    return list(csv.DictReader(io.StringIO(archive.read("index.csv").decode("utf-8-sig"))))
+
+
+def test_an_editor_downloads_every_live_document_of_the_round_by_region(app, client, documented):
+    round_, *_ = documented
+    use_memory_broker(app)
+    queued_tasks(app)
+    login_as(client, make_staff("editor"))
+    export = ask_for_the_zip(app, client, round_)
+    assert (export.kind, export.region_ids) == ("evidence", None)
+    archive = download_zip(client, export)
+    db.session.refresh(export)
+    assert (export.rows_done, export.rows_total) == (4, 4)  # progress counted per file
+    organisation = ORGANISATION
+    assert sorted(archive.namelist()) == sorted([
+        f"cusco/{organisation}/has_plan/_HYPERLINK(_http_evil.example_).pdf",
+        f"cusco/{organisation}/budget/presupuesto.xlsx",
+        f"lima/{organisation}/has_plan/borrador.pdf",
+        f"puno/{organisation}/has_plan/ordenanza-puno.pdf",
+        "index.csv",
+    ])
+    assert archive.read(f"puno/{organisation}/has_plan/ordenanza-puno.pdf") == ORDINANCE
+    assert archive.read(f"cusco/{organisation}/budget/presupuesto.xlsx") == BUDGET
+    index = index_of(archive)
+    first = index[0]
+    # Written so that Excel reads the name as text, not as a formula.
+    assert first["Archivo"] == "'=HYPERLINK(\"http://evil.example\").pdf"
+    assert first["Verificación de la respuesta"] == "verificada"
+    assert first["SHA-256"] == hashlib.sha256(ORDINANCE).hexdigest() and first["Región"] == "Cusco"
+    assert [(row["Región"], row["Respuesta enviada"]) for row in index[1:]] == [
+        ("Cusco", "Sí"), ("Lima (región)", "No"), ("Puno", "Sí")]
+    listing = client.get(f"/results/rounds/{round_.id}/exports").text
+    assert "Documentos de sustento (ZIP)" in listing
+
+
+def test_a_coordinators_zip_holds_their_region_only_and_nobody_else_opens_it(app, client, documented):
+    round_, *_ = documented
+    use_memory_broker(app)
+    queued_tasks(app)
+    login_as(client, coordinator("cusco"))
+    assert 'id="evidence-scope"' in client.get(f"/results/rounds/{round_.id}/exports").text
+    export = ask_for_the_zip(app, client, round_)
+    assert export.region_ids == [region("cusco").id]
+    archive = download_zip(client, export)
+    assert sorted(archive.namelist()) == [f"cusco/{ORGANISATION}/budget/presupuesto.xlsx",
+                                          f"cusco/{ORGANISATION}/has_plan/_HYPERLINK(_http_evil.example_).pdf",
+                                          "index.csv"]
+    assert {row["Región"] for row in index_of(archive)} == {"Cusco"}
+
+    login_as(client, coordinator("puno"))
+    for path in ("", "/status", "/download"):
+        assert client.get(f"/results/exports/{export.id}{path}").status_code == 404

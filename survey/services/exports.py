@@ -47,6 +47,7 @@ FILES = {
     "annex_docx": FileKind(".docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
     "annex_pdf": FileKind(".pdf", "application/pdf"),
     "factsheets": FileKind(".pdf", "application/pdf"),
+    "evidence": FileKind(".zip", "application/zip"),
 }
 #: the writers' documents (survey.reports), requested beside the workbook
 DOCUMENTS = ("annex_docx", "annex_pdf", "factsheets")
@@ -57,6 +58,10 @@ def _build(export: Export, path: Path, progress: Callable[[int, int], None]) -> 
     options = {"lang": export.lang, "compare_round_id": export.compare_round_id, "progress": progress}
     if export.kind == "workbook":
         return workbook.build(export.round_id, path, region_ids=export.region_ids, **options)
+    if export.kind == "evidence":
+        from survey.evidence import archive
+
+        return archive.build(export.round_id, path, region_ids=export.region_ids, **options)
     # Imported here: WeasyPrint and python-docx are for the worker, not for every web process.
     from survey.reports import annex, factsheets
 

@@ -164,6 +164,8 @@ TEXTS = {
     "evidence.sha256": lazy_pgettext("workbook", "SHA-256"),
     "evidence.uploaded_at": lazy_pgettext("workbook", "Adjuntado el"),
     "evidence.state": lazy_pgettext("workbook", "Verificación de la respuesta"),
+    "evidence.path": lazy_pgettext("workbook", "Ruta en el ZIP"),
+    "evidence.submitted": lazy_pgettext("workbook", "Respuesta enviada"),
 }
 
 

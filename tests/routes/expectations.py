@@ -193,6 +193,7 @@ EXPECTATIONS: dict[str, Expect] = {
     "POST /results/rounds/<int:round_id>/exports": staff(A, E, AN, C),
     # the annex and the fact sheets: as the workbook (a coordinator's cover their regions)
     "POST /results/rounds/<int:round_id>/documents": staff(A, E, AN, C),
+    "POST /results/rounds/<int:round_id>/evidence": staff(A, E, AN, C),
     # a coordinator opens the workbooks of their regions only, not a national one
     "GET /results/exports/<int:export_id>": staff(A, E, AN, C, limited=C),
     "GET /results/exports/<int:export_id>/status": staff(A, E, AN, C, limited=C),
