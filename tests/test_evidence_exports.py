@@ -19,6 +19,7 @@ from survey import jobs
 from survey.evidence.storage import new_key, storage
 from survey.extensions import db
 from survey.models import Evidence, Export, Response
+from survey.services import exports as export_service
 from survey.verification import decisions
 from survey.workbook.builder import build
 from tests.evidence_support import evidence_document, pdf_bytes
@@ -204,3 +205,38 @@ def test_a_coordinators_zip_holds_their_region_only_and_nobody_else_opens_it(app
     login_as(client, coordinator("puno"))
     for path in ("", "/status", "/download"):
         assert client.get(f"/results/exports/{export.id}{path}").status_code == 404
+
+
+def test_an_analyst_asks_for_a_workbook_of_verified_answers_only(app, client, documented):
+    round_, *_ = documented
+    use_memory_broker(app)
+    queued_tasks(app)
+    login_as(client, make_staff("analyst"))
+    assert 'name="verified_only"' in client.get(f"/results/rounds/{round_.id}/exports").text
+    answer = client.post(f"/results/rounds/{round_.id}/exports", data={"lang": "es", "compare": "0",
+                                                                        "verified_only": "y"})
+    assert answer.status_code == 303
+    verified, = db.session.scalars(select(Export).where(Export.round_id == round_.id)).all()
+    assert (verified.kind, verified.is_verified_only) == ("workbook", True)
+    client.post(f"/results/rounds/{round_.id}/exports", data={"lang": "es", "compare": "0"})
+    everything = db.session.scalar(select(Export).where(Export.id != verified.id))
+    assert everything.is_verified_only is False
+    for export in (verified, everything):
+        build_export.run(export.id)
+        db.session.refresh(export)
+        assert export.status == "ready", export.error
+
+    def summary(export: Export) -> list:
+        with client.get(f"/results/exports/{export.id}/download") as download:
+            book = load_workbook(io.BytesIO(download.get_data()))
+        return [row[0] for row in book["Resumen"].iter_rows(values_only=True)]
+
+    assert "Cifras calculadas solo con respuestas verificadas" in summary(verified)
+    assert "Cifras calculadas solo con respuestas verificadas" not in summary(everything)
+    listing = client.get(f"/results/rounds/{round_.id}/exports").text
+    assert f'id="verified-only-{verified.id}"' in listing and f'id="verified-only-{everything.id}"' not in listing
+    # A closed round's final workbook is reused only for the same choice.
+    round_.status, round_.closed_at = "closed", verified.created_at
+    db.session.commit()
+    assert export_service.reusable(round_, is_verified_only=True).id == verified.id
+    assert export_service.reusable(round_).id == everything.id

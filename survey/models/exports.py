@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from survey.extensions import db
@@ -40,6 +40,8 @@ class Export(db.Model):
     kind: Mapped[str] = mapped_column(String(10), default="workbook", server_default="workbook")
     #: fact sheets of this one region only (within region_ids); None = a sheet per region of the scope
     sheet_region_id: Mapped[int | None] = mapped_column(ForeignKey("regions.id", ondelete="CASCADE"))
+    #: a workbook whose figures count verified answers only (its response sheets still list every answer)
+    is_verified_only: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
     #: language of sheet names, headers and labels
     lang: Mapped[str] = mapped_column(String(2), default="es")
     status: Mapped[str] = mapped_column(String(10), default="queued")

@@ -3,15 +3,19 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SelectChoice, SelectField
+from wtforms import BooleanField, SelectChoice, SelectField
 
 
 class ExportForm(FlaskForm):
-    """Language of the workbook and, optionally, a round to compare with."""
+    """Language of the workbook, optionally a round to compare with, and whether to count verified answers only."""
 
     lang = SelectField(_l("Idioma del libro"), choices=[SelectChoice("es", _l("Español")), SelectChoice("en", _l("Inglés"))], default="es")
     compare = SelectField(_l("Comparar con la ronda"), coerce=int, default=0,
                           description=_l("Añade la hoja Comparativo con las preguntas que ambas rondas comparten."))
+    verified_only = BooleanField(_l("Solo respuestas verificadas"),
+                                 description=_l("Los índices y las cifras por pregunta cuentan solo las respuestas "
+                                                "que el equipo verificó; las hojas de respuestas siguen listando "
+                                                "todas, con su verificación."))
 
 
 #: the fact sheets' region off the list (unknown, not a number, or outside the user's scope): one message

@@ -161,12 +161,13 @@ def request_export(round_id: int):
         return _exports_page(round_, form=form), 400
     compare = db.session.get(Round, form.compare.data) if form.compare.data else None
     region_ids = scopes.current_scope().region_ids
-    existing = export_service.reusable(round_, lang=form.lang.data, compare_round=compare, region_ids=region_ids)
+    options = {"lang": form.lang.data, "compare_round": compare, "region_ids": region_ids,
+               "is_verified_only": form.verified_only.data}
+    existing = export_service.reusable(round_, **options)
     if existing is not None:
         flash(_("La ronda está cerrada y ya hay un libro con sus datos finales: puede descargarlo."), "success")
         return redirect(url_for("results.export", export_id=existing.id), 303)
-    export = export_service.request(round_, current_user, lang=form.lang.data, compare_round=compare,
-                                    region_ids=region_ids)
+    export = export_service.request(round_, current_user, **options)
     jobs.enqueue(jobs.BUILD_EXPORT, export.id)
     db.session.commit()
     flash(_("El libro se está preparando; esta página muestra el avance."), "success")

@@ -57,7 +57,8 @@ def _build(export: Export, path: Path, progress: Callable[[int, int], None]) -> 
     """Build *export*'s file at *path* with the builder of its kind, limited to its regions."""
     options = {"lang": export.lang, "compare_round_id": export.compare_round_id, "progress": progress}
     if export.kind == "workbook":
-        return workbook.build(export.round_id, path, region_ids=export.region_ids, **options)
+        return workbook.build(export.round_id, path, region_ids=export.region_ids,
+                              is_verified_only=export.is_verified_only, **options)
     if export.kind == "evidence":
         from survey.evidence import archive
 
@@ -84,15 +85,17 @@ def _region_list(region_ids: Iterable[int] | None) -> list[int] | None:
 
 def request(round_: Round, user: User | None, *, lang: str = "es", compare_round: Round | None = None,
             actor: str | None = None, region_ids: Iterable[int] | None = None, kind: str = "workbook",
-            sheet_region_id: int | None = None) -> Export:
+            sheet_region_id: int | None = None, is_verified_only: bool = False) -> Export:
     """Queue an export of *round_* (audited as ``export.request``); the caller commits, then enqueues.
 
     *region_ids* limits it to those regions (a regional coordinator's); None = every region.
     *kind* is one of :data:`FILES`; *sheet_region_id* (fact sheets only) asks for one region's page,
-    which must lie within *region_ids*.
+    which must lie within *region_ids*. *is_verified_only* (workbooks only): figures of verified answers only.
     """
     if kind not in FILES:
         raise ExportError(f"unknown kind {kind!r}: use one of {', '.join(FILES)}")
+    if is_verified_only and kind != "workbook":
+        raise ExportError("only workbooks are limited to verified answers")
     if sheet_region_id is not None and kind != "factsheets":
         raise ExportError("only fact sheets are limited to one region's page")
     if lang not in ("es", "en"):
@@ -106,17 +109,18 @@ def request(round_: Round, user: User | None, *, lang: str = "es", compare_round
         raise ExportError("the fact sheet's region is outside the export's regions")
     export = Export(round_id=round_.id, compare_round_id=compare_round.id if compare_round else None, lang=lang,
                     status="queued", requested_by_id=user.id if user is not None else None, region_ids=regions,
-                    kind=kind, sheet_region_id=sheet_region_id)
+                    kind=kind, sheet_region_id=sheet_region_id, is_verified_only=is_verified_only)
     db.session.add(export)
     db.session.flush()
     audit.record("export.request", export, actor=actor, round_id=round_.id, lang=lang, kind=kind,
-                 compare_round_id=export.compare_round_id, region_ids=regions, sheet_region_id=sheet_region_id)
+                 compare_round_id=export.compare_round_id, region_ids=regions, sheet_region_id=sheet_region_id,
+                 is_verified_only=is_verified_only)
     return export
 
 
 def reusable(round_: Round, *, lang: str = "es", compare_round: Round | None = None,
              now: datetime | None = None, region_ids: Iterable[int] | None = None, kind: str = "workbook",
-             sheet_region_id: int | None = None) -> Export | None:
+             sheet_region_id: int | None = None, is_verified_only: bool = False) -> Export | None:
     """A ready, unexpired export of the same file (kind, regions, sheet) that cannot be out of date, if any.
 
     Only closed rounds qualify (closed before that export started): nothing is submitted to
@@ -131,6 +135,7 @@ def reusable(round_: Round, *, lang: str = "es", compare_round: Round | None = N
         .where(Export.round_id == round_.id, Export.lang == lang, Export.status == "ready", Export.kind == kind,
                Export.sheet_region_id.is_(None) if sheet_region_id is None else Export.sheet_region_id == sheet_region_id,
                Export.compare_round_id == (compare_round.id if compare_round is not None else None),
+               Export.is_verified_only.is_(is_verified_only),
                Export.started_at > latest_close, Export.expires_at > (now or utcnow()))
         .order_by(Export.finished_at.desc())
     )
