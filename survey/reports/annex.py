@@ -22,6 +22,7 @@ from survey import charts
 from survey.extensions import db
 from survey.models import Round
 from survey.reports import data
+from survey.reports import verification as checks
 from survey.reports.convert import docx_to_pdf
 from survey.reports.docx_parts import add_chart, add_planned, add_table, shown
 from survey.workbook import figures
@@ -50,6 +51,9 @@ def build_docx(round_id: int, path: str | os.PathLike, *, lang: str = "es", comp
     now = data.load(round_, lang, region_ids)
     before = data.load(previous, lang, region_ids) if previous is not None else None
     axes = now.questions.framework.axes
+    # Rounds nobody verified keep the annex as it was: no section, no per-question line.
+    status = checks.load(round_.id, lang, data.where_for(region_ids))
+    status = status if status.is_started else None
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     doc = Document()
@@ -60,8 +64,10 @@ def build_docx(round_id: int, path: str | os.PathLike, *, lang: str = "es", comp
             doc.add_paragraph(_("Este anexo cubre solo las regiones siguientes: %(regions)s.",
                                 regions=", ".join(names)))
         _methodology(doc, now, before, lang)
+        if status is not None:
+            _verification(doc, status, lang, is_national=region_ids is None)
         for number, axis in enumerate(axes, 1):
-            _axis_chapter(doc, number, axis, now, before, lang, is_national=region_ids is None)
+            _axis_chapter(doc, number, axis, now, before, status, lang, is_national=region_ids is None)
             if progress is not None:
                 progress(number, len(axes) + 1)
         profile = now.questions.on_axis(None)
@@ -69,6 +75,7 @@ def build_docx(round_id: int, path: str | os.PathLike, *, lang: str = "es", comp
             doc.add_heading(text("sheet.profile", lang), level=1)
             for entry in profile:
                 add_planned(doc, question_rows(entry.question, now.stats[entry.key], lang))
+                _verified_line(doc, status, entry.key)
     partial = target.with_name(f".{target.name}.partial")
     try:
         doc.save(partial)
@@ -127,8 +134,36 @@ def _group_name(group: figures.Participation, lang: str) -> str:
     return text(f"sector.{group.name}", lang) if group.name in ("state", "civil") and group.id is None else group.name
 
 
-def _axis_chapter(doc, number: int, axis, now: data.RoundFigures, before: data.RoundFigures | None, lang: str,
-                  *, is_national: bool) -> None:
+def _verification(doc, status: checks.VerificationStatus, lang: str, *, is_national: bool) -> None:
+    """The methodology's verification paragraph and its table per region."""
+    t = lambda key: text(key, lang)
+    states = status.total.by_state
+    doc.add_heading(_("Verificación de las respuestas"), level=2)
+    doc.add_paragraph(_("El equipo verificó las respuestas con sus fuentes. De las %(total)s respuestas a preguntas "
+                        "%(where)s, %(verified)s están verificadas, %(contested)s observadas, %(queried)s en consulta "
+                        "con la institución y %(open)s siguen pendientes de revisión.",
+                        total=status.total.total, verified=states["verified"], contested=states["contested"],
+                        queried=states["queried"], open=states["open"],
+                        where=_("de todo el país") if is_national else _("de las regiones de este anexo")))
+    rows = [[tally.label or t("no_region"), tally.by_state["verified"], tally.by_state["contested"],
+             tally.by_state["queried"], tally.by_state["open"], tally.total] for tally in status.by_region]
+    rows.append([t("total"), states["verified"], states["contested"], states["queried"], states["open"],
+                 status.total.total])
+    add_table(doc, [t("region"), _("Verificadas"), _("Observadas"), _("Consultadas"), _("Pendientes"),
+                    _("Total de respuestas")], rows)
+    doc.add_paragraph()
+
+
+def _verified_line(doc, status: checks.VerificationStatus | None, key: str) -> None:
+    """Under a question's table: how many of its answers staff verified (nothing in a round nobody verified)."""
+    verified, answers = status.verified(key) if status is not None else (0, 0)
+    if answers:  # a question nobody answered has nothing to verify
+        doc.add_paragraph(_("Respuestas verificadas: %(verified)s de %(answers)s.", verified=verified,
+                            answers=answers))
+
+
+def _axis_chapter(doc, number: int, axis, now: data.RoundFigures, before: data.RoundFigures | None,
+                  status: checks.VerificationStatus | None, lang: str, *, is_national: bool) -> None:
     t = lambda key: text(key, lang)
     doc.add_heading(t("sheet.axis_title").format(number=number, name=axis.name.get(lang)), level=1)
     label = _("Índice nacional") if is_national else _("Índice de las regiones de este anexo")
@@ -163,6 +198,7 @@ def _axis_chapter(doc, number: int, axis, now: data.RoundFigures, before: data.R
     for entry in entries:
         stats = now.stats[entry.key]
         add_planned(doc, question_rows(entry.question, stats, lang))
+        _verified_line(doc, status, entry.key)
         if entry.question.type in figures.CHOICE_TYPES and stats.answered:
             items = [(name, count / stats.answered) for name, _code, count in
                      choice_counts(entry.question, stats, lang)]
