@@ -1,7 +1,8 @@
 """Regional fact sheets: one A4 page per region, as PDF (WeasyPrint, from templates/reports/factsheet.html).
 
 Each page: the region's response rate, its index per axis next to the national one, the three questions
-where it is furthest behind the nation, and its index per axis last year. The comparator is the whole
+where it is furthest behind the nation, and its index per axis last year; at the foot of each page, the round,
+when the figures were taken (Lima time) and the source. The comparator is the whole
 round's for national staff (the point of the sheet), and a regional coordinator's regions combined for
 theirs (*comparator_region_ids*: a coordinator sees no figure computed from other regions, as on their
 results page); the region's own figures come from its invitations alone (``survey.workbook.figures``
@@ -22,6 +23,7 @@ from questionnaires import Question
 from survey.charts import format_number
 from survey.extensions import db
 from survey.models import Round
+from survey.models._types import utcnow
 from survey.reports import data
 from survey.workbook import figures
 from survey.workbook.builder import BuildResult
@@ -88,6 +90,7 @@ def build(round_id: int, path: str | os.PathLike, *, lang: str = "es", compare_r
     if round_ is None:
         raise LookupError(f"round {round_id} does not exist")
     previous = db.session.get(Round, compare_round_id) if compare_round_id else data.previous_round(round_)
+    taken_at = utcnow()  # before the first query: the footer must not claim figures newer than those read
     scope = None if comparator_region_ids is None else sorted(comparator_region_ids)
     nation = data.load(round_, lang, scope)
     last = figures.axis_indices(previous.id, lang, data.where_for(scope)) if previous is not None else None
@@ -100,7 +103,8 @@ def build(round_id: int, path: str | os.PathLike, *, lang: str = "es", compare_r
             progress(number, len(groups) + 1)
     with force_locale(lang):
         html = render_template("reports/factsheet.html", round=round_, sheets=sheets, previous=previous,
-                               lang=lang, number=format_number, is_national=scope is None)
+                               lang=lang, number=format_number, is_national=scope is None,
+                               taken_at=taken_at)
         css = render_template("reports/factsheet.css")
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
