@@ -18,10 +18,10 @@ BLUEPRINT_MODULES = (
     "survey.results.views",
     "survey.organisations.views",
     "survey.people.views",
-    "survey.verification.views",
-    "survey.evidence.views",
     "survey.publication.views",
     "survey.publication.public_views",
+    "survey.verification.views",
+    "survey.evidence.views",
 )
 
 
