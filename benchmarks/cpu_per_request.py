@@ -26,7 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.bench_submit import (  # noqa: E402 - the path above makes the package importable
+from benchmarks.bench_submit import (
     REDIS_URL,
     SECRET_KEY,
     flush_redis,

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import select
@@ -69,9 +69,9 @@ def test_every_staff_account_action_is_recorded_with_who_what_and_where(app, cli
 
 
 def test_admin_reads_the_log_newest_first(admin_client, db_session):
-    add_event(db_session, "questionnaire.publish", at=datetime(2026, 3, 1, 15, tzinfo=timezone.utc),
+    add_event(db_session, "questionnaire.publish", at=datetime(2026, 3, 1, 15, tzinfo=UTC),
               object_type="questionnaireversion", object_id="7", number=2)
-    add_event(db_session, "login.failed", at=datetime(2026, 3, 2, 15, tzinfo=timezone.utc), actor="anonymous",
+    add_event(db_session, "login.failed", at=datetime(2026, 3, 2, 15, tzinfo=UTC), actor="anonymous",
               email='<img src=x onerror=alert(1)>')
 
     page = admin_client.get("/admin/audit")
@@ -84,7 +84,7 @@ def test_admin_reads_the_log_newest_first(admin_client, db_session):
 
 
 def test_filters_by_action_family_actor_object_and_lima_dates(admin_client, db_session):
-    utc = timezone.utc
+    utc = UTC
     add_event(db_session, "login.failed", at=datetime(2026, 1, 10, 12, tzinfo=utc), actor="anonymous")
     add_event(db_session, "login.success", at=datetime(2026, 1, 11, 12, tzinfo=utc), actor="Ana@example.org")
     add_event(db_session, "user.role", at=datetime(2026, 1, 12, 12, tzinfo=utc), actor="ana@example.org",
@@ -121,9 +121,9 @@ def test_bad_filters_get_an_error_next_to_the_field(admin_client, db_session):
 
 def test_long_logs_are_paginated_and_keep_the_filters(admin_client, db_session):
     for n in range(120):
-        add_event(db_session, "export.download", at=datetime(2026, 2, 1, 12, n // 60, n % 60, tzinfo=timezone.utc),
+        add_event(db_session, "export.download", at=datetime(2026, 2, 1, 12, n // 60, n % 60, tzinfo=UTC),
                   object_type="round", object_id=str(n))
-    add_event(db_session, "login.success", at=datetime(2026, 2, 2, tzinfo=timezone.utc))
+    add_event(db_session, "login.success", at=datetime(2026, 2, 2, tzinfo=UTC))
 
     first = admin_client.get("/admin/audit", query_string={"action": "export.download"})
     assert len(shown_actions(first)) == 50
@@ -144,7 +144,7 @@ def test_only_admins_read_the_log(client, db_session, role):
 
 
 def test_the_orm_cannot_change_or_delete_an_event(db_session):
-    event_id = add_event(db_session, "user.create", at=datetime(2026, 1, 1, tzinfo=timezone.utc)).id
+    event_id = add_event(db_session, "user.create", at=datetime(2026, 1, 1, tzinfo=UTC)).id
 
     with pytest.raises((IntegrityError, DBAPIError), match="append-only"):
         with db_session.begin_nested():

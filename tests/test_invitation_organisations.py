@@ -109,7 +109,7 @@ def request_ctx(app, db_session):
 
 
 def test_a_colleague_a_link_is_forwarded_to_answers_for_the_same_organisation(client, veeduria):
-    invitation, token = make_invitation(make_round(), region="puno", organisation=veeduria, sector="civil")
+    _, token = make_invitation(make_round(), region="puno", organisation=veeduria, sector="civil")
     db.session.commit()
     response = client.post(f"/r/{token}/forward", data={"name": "Rosa Huamán", "email": "rosa@veeduria.org"})
     assert response.status_code == 200

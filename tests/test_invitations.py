@@ -277,7 +277,7 @@ def test_an_unusable_file_is_refused_on_the_upload_page(client, db_session):
     response = upload(client, round_, b"%PDF-1.4 \x00\x01", "lista.pdf")
     assert response.status_code == 422
     assert "no es una hoja de cálculo" in response.get_data(as_text=True)
-    response = upload(client, round_, "nombre,correo\nAna,ana@gob.pe\n".encode())
+    response = upload(client, round_, b"nombre,correo\nAna,ana@gob.pe\n")
     assert "Falta la columna: región / region, institución u organización" in response.get_data(as_text=True)
 
 

@@ -41,7 +41,7 @@ def test_an_xlsx_with_spanish_headers(request_ctx):
 
 
 def test_a_csv_with_english_headers_in_another_order(request_ctx):
-    data = "email,name,region,institution,position\nana@x.pe,Ana,Cusco,MIMP,Jefa\n".encode()
+    data = b"email,name,region,institution,position\nana@x.pe,Ana,Cusco,MIMP,Jefa\n"
     assert parse("list.csv", data) == [OfficialRow(2, "Ana", "ana@x.pe", "MIMP", "Cusco", "Jefa", "")]
 
 
@@ -77,7 +77,7 @@ def test_files_that_cannot_be_used_say_why(request_ctx, name, data, message):
 
 
 def test_a_missing_column_is_named(request_ctx):
-    data = "nombre,correo,cargo\nAna,ana@x.pe,Jefa\n".encode()
+    data = b"nombre,correo,cargo\nAna,ana@x.pe,Jefa\n"
     with pytest.raises(ListError) as error:
         parse("lista.csv", data)
     assert str(error.value) == ("Falta la columna: región / region, institución u organización / institution or "

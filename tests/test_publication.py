@@ -136,7 +136,7 @@ def test_the_page_is_a_snapshot_until_staff_publish_again(client, round_, editor
     assert get(client, f"/p/{round_.id}/data.json", 200)[0].headers["ETag"] == etag
     cached = client.get(f"/p/{round_.id}/data.json", headers={"If-None-Match": etag})
     assert cached.status_code == 304 and cached.get_data() == b""
-    for i in range(3):  # later answers: three more from Puno
+    for _ in range(3):  # later answers: three more from Puno
         invitation, _ = make_invitation(round_, region="puno")
         make_response(invitation, PUNO)
     db.session.commit()

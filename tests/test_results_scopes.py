@@ -161,7 +161,7 @@ def test_a_cusco_coordinators_workbook_holds_nothing_from_puno(app, client, two_
     assert {"Resumen", "Matriz", "Respuestas", "Invitaciones", "Eje 1", "Eje 2"} <= sheets
     wb = load_workbook(BytesIO(data))
     summary = [[cell.value for cell in row] for row in wb["Resumen"].iter_rows()]
-    assert ["Regiones de este libro", "Cusco"] == summary[0][:2]
+    assert summary[0][:2] == ["Regiones de este libro", "Cusco"]
     assert ["Total", 3, 3, 1] in [row[:4] for row in summary]
     gov = next(row for row in summary if row[0] == "Gobernanza")
     assert gov[1] == pytest.approx(mean_index([answers for _, answers in CUSCO], "gov")) and gov[2] == 3

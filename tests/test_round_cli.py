@@ -1,7 +1,7 @@
 """``survey round``: create (Lima dates), list, open, close, and invite from a file."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from openpyxl import Workbook
 
@@ -26,7 +26,7 @@ def test_create_prints_the_id_and_stores_utc(runner, db_session):
     assert result.exit_code == 0, result.output
     round_ = db_session.get(Round, int(result.output.strip()))
     assert round_.version_id == version.id and round_.status == "draft"
-    assert round_.opens_at == datetime(2030, 3, 1, 13, 0, tzinfo=timezone.utc)
+    assert round_.opens_at == datetime(2030, 3, 1, 13, 0, tzinfo=UTC)
     assert round_.reminder_policy["days_before_close"] == [14, 7, 2]
 
 

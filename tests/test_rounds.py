@@ -3,7 +3,7 @@ closing, moving to a newer version; the staff pages and their roles."""
 from __future__ import annotations
 
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -16,7 +16,7 @@ from survey.services.reference import load_reference
 from tests.conftest import BACKENDS, database_url, make_app
 from tests.factories import login_as, make_invitation, make_round, make_user, publish_document
 
-UTC = timezone.utc
+UTC = UTC
 
 
 def invitation_messages(round_: Round) -> list[OutboxMessage]:
@@ -236,7 +236,7 @@ def test_an_editor_creates_a_round_in_the_browser(client, db_session):
     version = publish_document()
     login_as(client, make_user("editor"))
     page = client.get("/rounds/new")
-    assert page.status_code == 200 and "Apertura (hora de Lima)".encode() in page.data
+    assert page.status_code == 200 and b"Apertura (hora de Lima)" in page.data
     response = client.post("/rounds/new", data=round_form(
         version, allow_edit_after_submit="y", escalate_after="2", escalate_to="coord@chs.org.pe"))
     assert response.status_code == 302

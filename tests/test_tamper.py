@@ -96,7 +96,7 @@ def test_insert_or_replace_cannot_swap_a_published_version_or_an_audit_entry(fre
         f"UPDATE OR REPLACE questionnaire_versions SET number = 1 WHERE id = {seeded['draft']}",
     ]
     for attack in attacks:
-        with pytest.raises(sqlite3.IntegrityError, match="cannot be changed|append-only|only moves forward"):
+        with pytest.raises(sqlite3.IntegrityError, match=r"cannot be changed|append-only|only moves forward"):
             attacker.execute(attack)
     attacker.close()
 
@@ -245,7 +245,7 @@ def test_truncate_is_refused_and_when_forced_shows(fresh):
     seed(fresh)
     with fresh.app_context(), db.engine.connect() as connection:
         for table in ("audit_events", "audit_chain"):
-            with pytest.raises(Exception, match="append-only|only moves forward"), connection.begin():
+            with pytest.raises(Exception, match=r"append-only|only moves forward"), connection.begin():
                 connection.execute(text(f"TRUNCATE {table}"))
     tamper(fresh, "TRUNCATE audit_events")
     result = verify(fresh)

@@ -7,7 +7,6 @@ from importlib.util import find_spec
 from celery import Celery, Task
 from flask import Flask
 
-
 #: task modules, imported once the app exists (tasks use shared_task with names from survey.jobs)
 TASK_MODULES = ("workers.mail", "workers.reminders", "workers.results", "workers.exports", "workers.schedule")
 

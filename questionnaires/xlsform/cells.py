@@ -16,7 +16,7 @@ _LANGUAGE_WORDS = {'spanish': 'es', 'español': 'es', 'espanol': 'es', 'castella
 
 
 def _blank(value: Any) -> bool:
-    return value is None or isinstance(value, str) and not value.strip()
+    return value is None or (isinstance(value, str) and not value.strip())
 
 
 def _label(value: Any) -> str | None:

@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Union
+from typing import Any
 
 from .expr_lexer import ExprError
 from .expr_literals import _number, _unsupported, literal, render_literal
@@ -24,7 +24,7 @@ from .expr_parser import (
 )
 
 #: question key -> (type, option values or None); what the converters need to know about questions.
-QuestionInfo = Mapping[str, tuple[str, Union[list, None]]]
+QuestionInfo = Mapping[str, tuple[str, list | None]]
 
 NUMERIC_TYPES = frozenset({'integer', 'decimal', 'currency', 'likert'})
 

@@ -41,7 +41,7 @@ class _QuestionReader(_ImporterBase):
             numbers = _integers(values)
             if kind == 'select_multiple':
                 qtype = 'multiple_choice'
-            elif x_type == 'likert' or x_type is None and 'likert' in appearance and numbers is not None:
+            elif x_type == 'likert' or (x_type is None and 'likert' in appearance and numbers is not None):
                 if numbers is None:
                     self.problem('survey', node.number, 'type',
                                  f'a likert list needs integer names ("{node.list_name}")')
@@ -51,7 +51,7 @@ class _QuestionReader(_ImporterBase):
                 low, high = self.integer_cell(node, 'x_min'), self.integer_cell(node, 'x_max')
                 extra['min'] = min(numbers) if low is None else low
                 extra['max'] = max(numbers) if high is None else high
-            elif x_type == 'yes_no' or x_type is None and sorted(map(repr, values)) == ["'no'", "'yes'"]:
+            elif x_type == 'yes_no' or (x_type is None and sorted(map(repr, values)) == ["'no'", "'yes'"]):
                 if sorted(map(repr, values)) != ["'no'", "'yes'"]:
                     self.problem('survey', node.number, 'x_type', f'list "{node.list_name}" is not a yes/no list')
                     return None

@@ -126,7 +126,7 @@ class _SectionReader(_ImporterBase):
             section['questions'].append(question)
 
     def common(self, node: _Node, conditions: list, qtype: str, options: list | None = None) -> dict | None:
-        """Key, text, help, required, score, pnat_link, audience, evidence; registers the question for the second pass."""
+        """Key, text, help, required, score, pnat_link, audience, evidence; registers the question for pass two."""
         survey = self.survey
         key = self.name(node)
         if key is not None and key in self.questions:
@@ -168,7 +168,7 @@ class _SectionReader(_ImporterBase):
 
     def integer_cell(self, node: _Node, column: str) -> int | None:
         value = _typed(self.survey.get(node.values, column))
-        if value is not None and (isinstance(value, str) and not re.fullmatch(r'-?\d+', value)
+        if value is not None and ((isinstance(value, str) and not re.fullmatch(r'-?\d+', value))
                                   or isinstance(value, float)):
             self.problem('survey', node.number, column, f'{value!r} is not an integer')
             return None

@@ -31,7 +31,7 @@ def read_xlsform(source: str | os.PathLike | BinaryIO) -> dict:
         book = open_workbook(data)
     except InputLimitError:
         raise
-    except Exception as exc:    # zipfile.BadZipFile, InvalidFileException, KeyError... all mean "not an xlsx"
+    except Exception as exc:  # noqa: BLE001 - BadZipFile, InvalidFileException, KeyError... all mean "not an xlsx"
         raise XLSFormError([XLSFormProblem('workbook', None, None,
                                            f'not a readable .xlsx file ({type(exc).__name__}: {exc})')]) from None
     budget = TextBudget()

@@ -110,7 +110,7 @@ class _Parser:
 
     def _leaf_follows(self) -> bool:
         nxt = self.peek(1)
-        return nxt is not None and (nxt[0] == "op" and nxt[1] in OPERATORS or self.is_word(_IN | _SELECTED, 1))
+        return nxt is not None and ((nxt[0] == "op" and nxt[1] in OPERATORS) or self.is_word(_IN | _SELECTED, 1))
 
     def leaf(self) -> dict:
         kind, key = self.take()

@@ -6,8 +6,7 @@ from flask_babel import gettext as _
 
 from survey.auth import roles_required
 from survey.builder import editing
-from survey.builder.blueprint import (EDIT, STALE_MESSAGE, bp, draft_or_redirect, is_stale, questionnaire_or_404,
-                                      save)
+from survey.builder.blueprint import EDIT, STALE_MESSAGE, bp, draft_or_redirect, is_stale, questionnaire_or_404, save
 from survey.builder.header_forms import axes_of, builtin_frameworks, header_values, parse_header
 from survey.builder.problems import HEADER_FIELDS, Placed, Shown, place_problems
 from survey.i18n import current_language

@@ -71,7 +71,7 @@ def read_number(form: Mapping[str, str], name: str, placed: Placed, *, integer: 
     if not text:
         return None
     result = number(text)
-    if result is None or integer and not isinstance(result, int) or minimum is not None and result < minimum:
+    if result is None or (integer and not isinstance(result, int)) or (minimum is not None and result < minimum):
         if integer and minimum is not None:
             placed.add(name, _("Escriba un número entero mayor o igual a %(min)d.", min=minimum))
         elif integer:

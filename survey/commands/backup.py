@@ -239,7 +239,8 @@ def _check_owner(conn: Connection) -> None:
         raise click.ClickException(_(
             "Para restaurar hay que conectarse como propietario de las tablas o como superusuario (la tabla "
             "%(table)s pertenece a %(owner)s y la conexión es de %(user)s). Para este comando, ponga en "
-            "SURVEY_DATABASE_URL la URL del propietario.", table=foreign.tablename, owner=foreign.tableowner, user=conn.engine.url.username or ""))
+            "SURVEY_DATABASE_URL la URL del propietario.", table=foreign.tablename, owner=foreign.tableowner,
+            user=conn.engine.url.username or ""))
 
 
 def _restore_postgresql(file: Path) -> dict[str, int]:

@@ -37,9 +37,9 @@ def _refuse_unsafe_role(connection: Connection, role: str) -> None:
     if row.rolsuper:
         raise click.ClickException(f"role {role!r} is a superuser: the application role must not be one")
     if row.is_owner:
+        owner = connection.execute(text("SELECT current_user")).scalar_one()
         raise click.ClickException(
-            f"role {role!r} is (or is a member of) the owner role {connection.execute(text('SELECT current_user')).scalar_one()!r}:"
-            " use a separate role for the application")
+            f"role {role!r} is (or is a member of) the owner role {owner!r}: use a separate role for the application")
 
 
 def grant_app(connection: Connection, role: str) -> list[str]:

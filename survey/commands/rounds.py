@@ -8,9 +8,8 @@ from flask import g
 
 from survey.extensions import db
 from survey.filters import lima_datetime
-from survey.services import institutional
+from survey.services import institutional, official_list
 from survey.services import invitations as invitation_service
-from survey.services import official_list
 from survey.services import questionnaires as qs
 from survey.services import rounds as round_service
 

@@ -138,8 +138,8 @@ def build(round_: Round, k: int, is_naming_organisations: bool = False) -> dict[
             "k": k, "licence": {"id": "CC-BY-4.0", "url": LICENCES["CC-BY-4.0"]},
             "is_naming_organisations": is_naming_organisations,
             "responses": submitted if submitted >= k else None,
-            "national": {"key": "national", "kind": "national", "title": both(lambda: _("Índice nacional por eje (0-100)")),
-                         "cells": national},
+            "national": {"key": "national", "kind": "national",
+                         "title": both(lambda: _("Índice nacional por eje (0-100)")), "cells": national},
             "tables": tables}
 
 

@@ -46,7 +46,8 @@ def docx_to_pdf(source: Path, target: Path, *, timeout: float = TIMEOUT) -> Path
         done = subprocess.CompletedProcess(command, process.returncode, b"", stderr)
         produced = work_dir / (source.stem + ".pdf")
         if done.returncode != 0 or not produced.is_file():
-            raise ConversionError(f"LibreOffice failed ({done.returncode}): {done.stderr.decode(errors='replace')[-500:]}")
+            detail = done.stderr.decode(errors="replace")[-500:]
+            raise ConversionError(f"LibreOffice failed ({done.returncode}): {detail}")
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.move(str(produced), target)
     return target

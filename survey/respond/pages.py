@@ -30,7 +30,7 @@ class ShownCondition:
         """The rule as JSON (read by showif.js)."""
         return self.rule.to_document()
 
-    def describe(self, lang: str = "es") -> str:  # noqa: ARG002 - same signature as Condition.describe
+    def describe(self, lang: str = "es") -> str:
         """The rule in words, with question texts and option labels instead of keys."""
         return self.text
 

@@ -95,7 +95,9 @@ def _typed_words(question, value: Any, lang: str) -> str:
     if value in (None, "", [], {}):
         return _("sin respuesta")
     if isinstance(value, list):
-        return "; ".join(pages.answer_lines(question, value, lang)) if question.type == "multiple_choice" else str(value)
+        if question.type == "multiple_choice":
+            return "; ".join(pages.answer_lines(question, value, lang))
+        return str(value)
     if question.type in ("yes_no", "single_choice", "likert") and isinstance(value, str):
         parsed = {"true": True, "false": False}.get(value, value) if question.type == "yes_no" else value
         try:

@@ -15,10 +15,15 @@ from survey import jobs
 from survey.auth import public
 from survey.extensions import db
 from survey.i18n import current_language
-from survey.respond import evidence_views  # noqa: F401 - registers the evidence upload and removal on bp
-from survey.respond import handoff_views  # noqa: F401 - registers the decline and forward pages on bp
-from survey.respond import query_views  # noqa: F401 - registers the query and plausibility pages on bp
-from survey.respond import links, nonces, pages, shared
+from survey.respond import (
+    evidence_views,  # noqa: F401 - registers the evidence upload and removal on bp
+    handoff_views,  # noqa: F401 - registers the decline and forward pages on bp
+    links,
+    nonces,
+    pages,
+    query_views,  # noqa: F401 - registers the query and plausibility pages on bp
+    shared,
+)
 from survey.respond.blueprint import bp, state_gate
 from survey.respond.forms import DeclineForm, ForwardForm
 from survey.services import responses, shared_responses, submissions

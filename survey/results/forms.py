@@ -9,7 +9,8 @@ from wtforms import BooleanField, SelectChoice, SelectField
 class ExportForm(FlaskForm):
     """Language of the workbook, optionally a round to compare with, and whether to count verified answers only."""
 
-    lang = SelectField(_l("Idioma del libro"), choices=[SelectChoice("es", _l("Español")), SelectChoice("en", _l("Inglés"))], default="es")
+    lang = SelectField(_l("Idioma del libro"), default="es",
+                       choices=[SelectChoice("es", _l("Español")), SelectChoice("en", _l("Inglés"))])
     compare = SelectField(_l("Comparar con la ronda"), coerce=int, default=0,
                           description=_l("Añade la hoja Comparativo con las preguntas que ambas rondas comparten."))
     verified_only = BooleanField(_l("Solo respuestas verificadas"),

@@ -133,7 +133,8 @@ def reusable(round_: Round, *, lang: str = "es", compare_round: Round | None = N
     candidates = db.session.scalars(
         select(Export)
         .where(Export.round_id == round_.id, Export.lang == lang, Export.status == "ready", Export.kind == kind,
-               Export.sheet_region_id.is_(None) if sheet_region_id is None else Export.sheet_region_id == sheet_region_id,
+               (Export.sheet_region_id.is_(None) if sheet_region_id is None
+                else Export.sheet_region_id == sheet_region_id),
                Export.compare_round_id == (compare_round.id if compare_round is not None else None),
                Export.is_verified_only.is_(is_verified_only),
                Export.started_at > latest_close, Export.expires_at > (now or utcnow()))

@@ -282,7 +282,8 @@ def erase(invitation: Invitation, *, now: datetime | None = None) -> bool:
     if claimed != 1:
         return False
     _blank_answers(invitation)
-    verification_data.erase(invitation, db.session.scalar(select(Response).where(Response.invitation_id == invitation.id)))
+    response = db.session.scalar(select(Response).where(Response.invitation_id == invitation.id))
+    verification_data.erase(invitation, response)
     _blank_messages(invitation)
     _expire_workbooks(round_.id)
     db.session.flush()

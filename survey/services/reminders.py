@@ -21,8 +21,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from survey.extensions import db
 from survey.models import Invitation, OutboxMessage, Response, Round, User
-from survey.models.users import user_regions
 from survey.models._types import utcnow
+from survey.models.users import user_regions
 from survey.services.rounds import DEFAULT_POLICY
 
 LIMA = ZoneInfo("America/Lima")
@@ -102,7 +102,8 @@ def due_in(round_: Round, now: datetime) -> list[Due]:
         # Everyone of an organisation is reminded until the organisation's response is submitted, not after.
         submitted = select(Response.organisation_id).where(
             Response.round_id == round_.id, Response.organisation_id.is_not(None), Response.submitted_at.is_not(None))
-        statement = statement.where(or_(Invitation.organisation_id.is_(None), Invitation.organisation_id.not_in(submitted)))
+        statement = statement.where(or_(Invitation.organisation_id.is_(None),
+                                        Invitation.organisation_id.not_in(submitted)))
     rows = db.session.execute(statement).all()
     escalate_after, escalate_to = policy.get("escalate_after"), policy.get("escalate_to")
     coordinators = coordinators_by_region() if escalate_after else {}

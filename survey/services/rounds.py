@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -64,7 +64,7 @@ def lima_to_utc(value: datetime | str) -> datetime:
             raise RoundError(_l("Fecha y hora no válidas: %(value)s (use AAAA-MM-DDTHH:MM).", value=value)) from None
     if value.tzinfo is None:
         value = value.replace(tzinfo=LIMA)
-    return value.astimezone(timezone.utc)
+    return value.astimezone(UTC)
 
 
 def utc_to_lima(value: datetime) -> datetime:

@@ -103,7 +103,7 @@ def previous_values(round_: Round, keys: Iterable[str], organisation_id: int | N
         .join(Round, Round.id == Answer.round_id)
         .where(Round.status == "closed", Round.opens_at < round_.opens_at, Round.id != round_.id,
                Answer.item == "", Answer.number.is_not(None), Answer.question_key.in_(keys),
-               _ORGANISATION.is_not(None) if organisation_id is None else _ORGANISATION == organisation_id)
+               _ORGANISATION.is_not(None) if organisation_id is None else organisation_id == _ORGANISATION)
         .subquery()
     )
     return (select(candidates.c.organisation_id, candidates.c.question_key, candidates.c.number,

@@ -62,7 +62,7 @@ def rule(round_id: int):
                                _number("percentile_low", defaults.percentile_low),
                                _number("percentile_high", defaults.percentile_high),
                                int(_number("percentile_min_count", defaults.percentile_min_count) or 0))
-    if not (0 < wanted.change_ratio and 0 <= wanted.change_absolute and 0 <= wanted.percentile_low
+    if not (wanted.change_ratio > 0 and wanted.change_absolute >= 0 and 0 <= wanted.percentile_low
             < wanted.percentile_high <= 100 and wanted.percentile_min_count >= 2):
         flash(_("Revise la regla: el cambio relativo debe ser mayor que cero y los percentiles deben ir de 0 a 100, "
                 "el menor antes que el mayor."), "error")

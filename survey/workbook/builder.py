@@ -141,8 +141,8 @@ def build(round_id: int, path: str | os.PathLike, *, lang: str = "es", compare_r
         os.replace(partial, target)
     finally:
         partial.unlink(missing_ok=True)
-    sheets = [summary, chart_sheet, *(sheet for _, sheet in axis_sheets), profile_sheet, matrix, labels, codes, dictionary,
-              invitations, compare, queries, files]
+    sheets = [summary, chart_sheet, *(sheet for _, sheet in axis_sheets), profile_sheet, matrix, labels, codes,
+              dictionary, invitations, compare, queries, files]
     return BuildResult(target, rows, [(s.title, s.row_count, s.column_count) for s in sheets if s is not None])
 
 
