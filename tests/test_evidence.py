@@ -149,3 +149,31 @@ def test_a_question_without_evidence_takes_no_file(client, official):
     attach(client, token, "notes", pdf_bytes(), "x.pdf")
     assert files_of(invitation) == []
     assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "evidence.attach")) is None
+
+
+def test_a_staff_query_reopens_the_question_s_documents_too_and_only_that_question_s(client, official):
+    from survey.verification import decisions
+
+    invitation, token = official
+    attach(client, token, "has_plan", pdf_bytes("primera"), "ordenanza.pdf", has_plan="true")
+    invitation.response.submitted_at = invitation.response.updated_at
+    db.session.commit()
+    path = f"/r/{token}/questions/has_plan/evidence"
+    # Submitted and not queried: the documents are final.
+    post_multipart(client, path, {"evidence_file": FileStorage(io.BytesIO(pdf_bytes("b")), filename="b.pdf")})
+    assert [item.original_name for item in files_of(invitation)] == ["ordenanza.pdf"]
+
+    decisions.ask(invitation.response, "has_plan", "¿Puede adjuntar la ordenanza publicada?", user=None)
+    db.session.commit()
+    page = client.get(f"/r/{token}/questions/has_plan").get_data(as_text=True)
+    assert "Documentos de sustento de esta pregunta" in page and "ordenanza.pdf" in page
+    answer = post_multipart(client, path, {"evidence_file": FileStorage(io.BytesIO(pdf_bytes("c")),
+                                                                        filename="publicada.pdf")})
+    assert answer.status_code == 303 and answer.headers["Location"].endswith("/questions/has_plan")
+    first = files_of(invitation)[0]
+    assert client.post(f"/r/{token}/questions/has_plan/evidence/{first.id}/remove").status_code == 303
+    assert [item.original_name for item in files_of(invitation)] == ["publicada.pdf"]
+    # Another question of the submitted response stays closed.
+    post_multipart(client, f"/r/{token}/questions/budget/evidence",
+                   {"evidence_file": FileStorage(io.BytesIO(pdf_bytes("d")), filename="otro.pdf")})
+    assert [item.question_key for item in files_of(invitation)] == ["has_plan"]

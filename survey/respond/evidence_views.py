@@ -25,7 +25,7 @@ _FORM_ALLOWANCE = 1024 * 1024
 @bp.url_value_preprocessor
 def _upload_limit(endpoint, _values):
     # URL value preprocessors run before every before_request hook, CSRF's included, which reads the body.
-    if endpoint == "respond.evidence_upload":
+    if endpoint in ("respond.evidence_upload", "respond.query_evidence_upload"):
         request.max_content_length = evidence.limits().per_file + _FORM_ALLOWANCE
 
 
@@ -109,7 +109,7 @@ def evidence_remove(key: str, file_id: int):
 @bp.errorhandler(RequestEntityTooLarge)
 def _too_large(error):
     """A file over the limit: back to the page with the reason (the body was never read into memory)."""
-    if request.endpoint != "respond.evidence_upload":
+    if request.endpoint not in ("respond.evidence_upload", "respond.query_evidence_upload"):
         return error
     refused = links.resolve()
     if refused is not None:

@@ -17,7 +17,7 @@ from survey.i18n import current_language
 from survey.models import Query
 from survey.respond import pages
 from survey.respond.blueprint import bp
-from survey.services import responses
+from survey.services import evidence, evidence_query, responses
 from survey.verification import answering, plausibility
 
 
@@ -62,10 +62,53 @@ def query(question_key: str):
         if outcome.status == "entangled":
             errors = [_("Este cambio modificaría otras respuestas. Escriba su explicación en la nota y deje el "
                         "valor como estaba, o comuníquese con el equipo que le hizo la consulta.")]
+    files = evidence_query.by_question(response).get(question_key, []) if question.evidence else []
     return render_template("respond/query.html", invitation=invitation, question=question, queries=queries,
-                           current=current, value=value, errors=errors, lang=current_language(),
+                           current=current, value=value, errors=errors, lang=current_language(), files=files,
                            answer_lines=pages.answer_lines(question, before.get(question_key), current_language())
                            ), status
+
+
+@bp.post("/questions/<question_key>/evidence")
+@public
+def query_evidence_upload(question_key: str):
+    """While a query reopens the question, its supporting documents can change too (like the value)."""
+    invitation = g.invitation
+    _question_or_404(responses.questionnaire_of(invitation), question_key)
+    upload = request.files.get("evidence_file")
+    if upload is None or not upload.filename:
+        flash(_("Elija primero el archivo que desea adjuntar."), "error")
+        return redirect(url_for("respond.query", question_key=question_key), 303)
+    try:
+        item = evidence.attach(invitation, question_key, upload.stream, upload.filename)
+    except evidence.EvidenceRefused as refused:
+        # An infected file's audit entry stays: it is committed with nothing else.
+        db.session.commit() if refused.code == "infected" else db.session.rollback()
+        flash(refused.message, "error")
+        return redirect(url_for("respond.query", question_key=question_key), 303)
+    finally:
+        upload.close()
+    db.session.commit()
+    flash(_("Adjuntamos «%(name)s».", name=item.original_name), "success")
+    return redirect(url_for("respond.query", question_key=question_key), 303)
+
+
+@bp.post("/questions/<question_key>/evidence/<int:file_id>/remove")
+@public
+def query_evidence_remove(question_key: str, file_id: int):
+    """Remove a document of the reopened question (its bytes are deleted after the commit)."""
+    invitation = g.invitation
+    _question_or_404(responses.questionnaire_of(invitation), question_key)
+    try:
+        item = evidence.remove(invitation, file_id)
+    except evidence.EvidenceRefused as refused:
+        db.session.rollback()
+        flash(refused.message, "error")
+        return redirect(url_for("respond.query", question_key=question_key), 303)
+    db.session.commit()
+    evidence.delete_bytes(item)
+    flash(_("Quitamos «%(name)s».", name=item.original_name), "success")
+    return redirect(url_for("respond.query", question_key=question_key), 303)
 
 
 @bp.post("/plausibility/<question_key>")

@@ -14,13 +14,13 @@ from typing import IO
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from survey import database
 from survey.evidence import filetypes, scanner
 from survey.evidence.storage import new_key, storage
 from survey.extensions import db
-from survey.models import Evidence, Invitation
+from survey.models import Evidence, Invitation, Query
 from survey.models._types import utcnow
 from survey.services import audit, evidence_query, responses
 
@@ -86,10 +86,21 @@ def _check_question(invitation: Invitation, question_key: str) -> None:
         raise EvidenceRefused("question", _("Esta pregunta no pide documentos de sustento."))
 
 
-def _check_open(invitation: Invitation) -> None:
-    if not responses.can_change(invitation):
-        raise EvidenceRefused("locked", _("Sus respuestas ya fueron enviadas: los documentos ya no se pueden "
-                                          "cambiar."))
+def _check_open(invitation: Invitation, question_key: str) -> None:
+    """Files change while the answers may; after that, only those of a question a staff query reopened."""
+    if responses.can_change(invitation) or is_reopened(invitation, question_key):
+        return
+    raise EvidenceRefused("locked", _("Sus respuestas ya fueron enviadas: los documentos ya no se pueden "
+                                      "cambiar."))
+
+
+def is_reopened(invitation: Invitation, question_key: str) -> bool:
+    """True while a staff query on *question_key* of the invitation's response is open."""
+    response = responses.response_for(invitation)
+    if response is None:
+        return False
+    return db.session.scalar(select(func.count()).select_from(Query).where(
+        Query.response_id == response.id, Query.question_key == question_key, Query.status == "open")) > 0
 
 
 def _check_room(response_id: int | None, size: int) -> None:
@@ -129,7 +140,7 @@ def attach(invitation: Invitation, question_key: str, stream: IO[bytes], filenam
     An infected file's audit entry is added before raising: the caller commits it.
     """
     _check_question(invitation, question_key)
-    _check_open(invitation)
+    _check_open(invitation, question_key)
     size = _size_of(stream)
     if size == 0:
         raise EvidenceRefused("empty", _("El archivo está vacío."))
@@ -151,7 +162,7 @@ def attach(invitation: Invitation, question_key: str, stream: IO[bytes], filenam
     try:
         response = responses.response_for_writing(invitation)
         # Re-checked under the lock: a colleague may have submitted or attached files meanwhile.
-        _check_open(invitation)
+        _check_open(invitation, question_key)
         _check_room(response.id, size)
         item = Evidence(response_id=response.id, question_key=question_key,
                         original_name=filetypes.download_name(filename, content_type), stored_key=key,
@@ -174,7 +185,7 @@ def remove(invitation: Invitation, evidence_id: int) -> Evidence:
                                                     Evidence.removed_at.is_(None)))
     if item is None:
         raise EvidenceRefused("unknown", _("Ese documento ya no está en su respuesta."))
-    _check_open(invitation)
+    _check_open(invitation, item.question_key)
     item.removed_at = utcnow()
     db.session.flush()
     audit.record("evidence.remove", item, actor=f"official:{invitation.id}", round=invitation.round_id,

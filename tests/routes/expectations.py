@@ -95,6 +95,9 @@ EXPECTATIONS: dict[str, Expect] = {
     # a question staff queried, reopened alone (the world's answers are not queried: back to the welcome page)
     "GET /r/<token>/questions/<question_key>": public(303),
     "POST /r/<token>/questions/<question_key>": public(),
+    # documents of a queried question (refused with a notice when no query reopened it: back to its page)
+    "POST /r/<token>/questions/<question_key>/evidence": public(),
+    "POST /r/<token>/questions/<question_key>/evidence/<int:file_id>/remove": Expect(None, unknown={"file_id": 303}),
     "POST /r/<token>/plausibility/<question_key>": public(),
     # accounts and the audit log
     "GET /admin/audit": staff(A),
