@@ -28,8 +28,13 @@ def test_answers_typed_offline_come_back_on_a_page_with_file_inputs(browser, liv
         context.set_offline(True)
         page.fill('[name="budget"]', "150000")
         expect(page.locator("#save-status")).to_contain_text("Sin conexión", timeout=10_000)
+        # The tab is closed while offline, so the copy in the browser is all there is (back online,
+        # the open page would save it at once and the test would race that save). A new tab, not a
+        # reload: Chromium refills a reloaded form by itself, whatever the script does.
+        page.close()
         context.set_offline(False)
-        # A new visit, not a reload: Chromium refills a reloaded form by itself, whatever the script does.
+        page = context.new_page()
+        page.on("pageerror", lambda error: errors.append(str(error)))
         page.goto(f"{live_server}/r/{token}/s/gov")
         expect(page.locator('[name="budget"]')).to_have_value("150000")
         expect(page.locator('[name="evidence_file__has_plan"]')).to_have_value("")
