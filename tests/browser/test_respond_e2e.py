@@ -151,12 +151,18 @@ def test_an_official_answers_on_a_phone(browser, live_server, live_app):
     expect(page.locator('[name="people_reached"]')).to_have_value("3400")
     expect(page.locator('[name="prevention_actions"][value="media_campaign"]')).to_be_checked()
 
-    # The connection drops while typing: the answer waits in the browser and survives a reload.
+    # The connection drops while typing: the answer waits in the browser and survives the tab.
     context.set_offline(True)
     page.fill('[name="officials_trained"]', "40")
     expect(page.locator("#save-status")).to_contain_text("Sin conexión", timeout=10_000)
+    # Closed while offline, so the copy in the browser is all there is: an open page would save it
+    # the moment the connection returns, and a reload would race that save (and Chromium refills a
+    # reloaded form by itself, whatever the script does).
+    section_url = page.url
+    page.close()
     context.set_offline(False)
-    page.reload()
+    page = context.new_page()
+    page.goto(section_url)
     expect(page.locator('[name="officials_trained"]')).to_have_value("40")
     checks.new_page()
 
