@@ -11,6 +11,8 @@ from __future__ import annotations
 import pytest
 
 from survey.extensions import db
+from survey.models import Invitation
+from survey.services.reference import match_region
 from survey.verification import plausibility
 from tests.factories import make_invitation, make_response, make_round, publish_document
 from tests.verification_support import cases_document
@@ -45,3 +47,23 @@ def test_only_the_outlier_is_flagged(app, twenty_answers):
         (ids[OUTLIER][0], "percentile", OUTLIER)]
     assert (flags[0].low, flags[0].high) == (pytest.approx(10), pytest.approx(410.13))
 
+
+
+def test_a_regions_list_flags_its_outlier_against_the_whole_rounds_percentiles(app, db_session):
+    # Nineteen usual counts in Puno; Cusco has one usual count and the outlier. Two answers alone have no
+    # percentiles: Cusco's coordinator sees the outlier only if the bounds are the whole round's.
+    round_ = make_round(publish_document(cases_document()))
+    for number, value in enumerate(NORMAL):
+        invitation, _ = make_invitation(round_, region="puno", email=f"puno{number}@example.pe")
+        make_response(invitation, {"casos_reportados": value})
+    cusco_ids = []
+    for number, value in enumerate([15, OUTLIER]):
+        invitation, _ = make_invitation(round_, region="cusco", email=f"cusco{number}@example.pe")
+        cusco_ids.append(make_response(invitation, {"casos_reportados": value}).id)
+    db.session.commit()
+    cusco = Invitation.region_id == match_region("cusco").id
+
+    flags = plausibility.round_flags(round_, ["casos_reportados"], cusco)
+    assert [(flag.response_id, flag.kind, flag.value) for flag in flags] == [(cusco_ids[1], "percentile", OUTLIER)]
+    nowhere = Invitation.region_id == match_region("loreto").id
+    assert plausibility.round_flags(round_, ["casos_reportados"], nowhere) == []

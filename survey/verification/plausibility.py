@@ -4,7 +4,7 @@ outside the usual range (percentiles) of the round's answers. A warning, never a
 The previous round of an answer is the latest closed round, opened before this one, in which the same
 organisation (``Invitation.organisation_id``) submitted an answer to a question with the same key: the
 rounds of one questionnaire, or of questionnaires that share keys. Staff lists get every flag of a round
-from one SQL statement (:func:`round_flags`); the review page computes one response's (:func:`flags_for`).
+from two statements (:func:`round_flags`); the review page computes one response's (:func:`flags_for`).
 """
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, select, true
+from sqlalchemy import ColumnElement, Select, func, select, true
 
 from survey.extensions import db
 from survey.models import (
@@ -112,10 +112,14 @@ def previous_values(round_: Round, keys: Iterable[str], organisation_id: int | N
 
 def bounds(round_id: int, keys: Iterable[str], rule: Rule) -> dict[str, tuple[float, float]]:
     """Key -> (low, high) percentiles of the round's submitted answers; keys with too few answers left out."""
-    numbers: dict[str, list[float]] = defaultdict(list)
-    rows = db.session.execute(select(Answer.question_key, Answer.number).where(
+    rows = db.session.connection().execute(select(Answer.question_key, Answer.number).where(
         Answer.round_id == round_id, Answer.item == "", Answer.number.is_not(None),
         Answer.question_key.in_(sorted(set(keys)))))
+    return _percentiles(rows, rule)
+
+
+def _percentiles(rows: Iterable[tuple[str, float]], rule: Rule) -> dict[str, tuple[float, float]]:
+    numbers: dict[str, list[float]] = defaultdict(list)
     for key, number in rows:
         numbers[key].append(number)
     result = {}
@@ -160,27 +164,29 @@ def flags_for(invitation: Invitation, response: Response | None, questionnaire,
 def round_flags(round_: Round, keys: Iterable[str], where: ColumnElement[bool] | None = None) -> list[Flag]:
     """Every flag of the round's submitted answers to *keys*, limited by *where* (a clause on invitations).
 
-    One statement joins the round's answers to the previous values of the same organisation and key.
+    Two statements, joined here by (organisation, key): joined in SQL, PostgreSQL with stale statistics
+    (a round just answered, before autovacuum analyses it) planned a nested loop that re-ran the window
+    over the previous round once per answer, 184 times the bare query at 200 responses.
     """
     keys = sorted(set(keys))
     rule = rule_for(round_.id)
-    previous = previous_values(round_, keys).subquery()
-    organisation = _ORGANISATION.label("organisation_id")
-    rows = db.session.execute(
-        select(Answer.response_id, Answer.question_key, Answer.number, previous.c.number.label("previous"),
-               previous.c.round_title, organisation)
+    # Core rows, not ORM ones: a round is tens of thousands of answers and the rows are only unpacked.
+    connection = db.session.connection()
+    previous = {(organisation_id, key): (number, title)
+                for organisation_id, key, number, title in connection.execute(previous_values(round_, keys))}
+    # Every answer of the round is read (the percentiles are the whole round's); *where* marks those flagged.
+    rows = connection.execute(
+        select(Answer.response_id, Answer.question_key, Answer.number, _ORGANISATION,
+               (true() if where is None else where).label("is_in_scope"))
         .join(Response, Response.id == Answer.response_id)
         .join(Invitation, Invitation.id == Response.invitation_id)
-        .outerjoin(previous, and_(previous.c.organisation_id == _ORGANISATION,
-                                  previous.c.question_key == Answer.question_key))
         .where(Answer.round_id == round_.id, Answer.item == "", Answer.number.is_not(None),
-               Answer.question_key.in_(keys), true() if where is None else where)
+               Answer.question_key.in_(keys))
         .order_by(Answer.response_id, Answer.question_key)
     ).all()
-    limits = bounds(round_.id, keys, rule)
-    return [flag for row in rows for flag in _flags(
-        row.response_id, row.question_key, row.number,
-        (row.previous, row.round_title) if row.previous is not None else None, limits.get(row.question_key), rule)]
+    limits = _percentiles(((key, number) for _, key, number, _, _ in rows), rule)
+    return [flag for response_id, key, number, organisation_id, is_in_scope in rows if is_in_scope
+            for flag in _flags(response_id, key, number, previous.get((organisation_id, key)), limits.get(key), rule)]
 
 
 def notes_of(response_ids: Iterable[int]) -> dict[tuple[int, str], PlausibilityNote]:
