@@ -162,3 +162,16 @@ def test_the_results_page_and_the_workbook_can_be_restricted_to_verified_answers
     assert profile, "the mean of the verified counts (12 and 7) is on the profile sheet"
     plain = load_workbook(build(round_.id, tmp_path / "all.xlsx").path)
     assert "Cifras calculadas solo con respuestas verificadas" not in [r[0] for r in plain["Resumen"].iter_rows(values_only=True)]
+
+
+def test_the_shell_export_can_be_restricted_to_verified_answers(app, runner, tmp_path):
+    round_, _cusco, _puno = _verified_round()
+    _with_a_fully_verified_response(round_)
+    target = tmp_path / "verificadas.xlsx"
+    result = runner.invoke(args=["round", "export", str(round_.id), "-o", str(target), "--verified-only"])
+    assert result.exit_code == 0, result.output
+    wb = load_workbook(target)
+    assert "Cifras calculadas solo con respuestas verificadas" in [r[0] for r in wb["Resumen"].iter_rows(values_only=True)]
+    assert [row for row in wb["Perfil"].iter_rows(values_only=True) if 9.5 in row]
+    # The answers sheet still lists all three responses, each answer next to its state.
+    assert ": 3 responses," in result.output

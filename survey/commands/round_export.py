@@ -21,8 +21,10 @@ from survey.workbook.builder import build
 @click.option("--lang", type=click.Choice(["es", "en"]), default="es", show_default=True,
               help="Language of sheet names, headers and labels.")
 @click.option("--compare", "compare_id", type=int, metavar="ROUND2", help="Add a Comparativo sheet with this round.")
+@click.option("--verified-only", "is_verified_only", is_flag=True,
+              help="Figures and indices from the answers staff verified only (the answers sheets list every answer).")
 @with_appcontext
-def export_command(round_id: int, output: Path, lang: str, compare_id: int | None) -> None:
+def export_command(round_id: int, output: Path, lang: str, compare_id: int | None, is_verified_only: bool) -> None:
     """Write the consolidated workbook of ROUND to a file."""
     for wanted in (round_id, compare_id):
         if wanted is not None and db.session.get(Round, wanted) is None:
@@ -44,12 +46,14 @@ def export_command(round_id: int, output: Path, lang: str, compare_id: int | Non
         db.session.commit()
 
     try:
-        result = build(round_id, output, lang=lang, compare_round_id=compare_id, progress=progress)
+        result = build(round_id, output, lang=lang, compare_round_id=compare_id, progress=progress,
+                       is_verified_only=is_verified_only)
     finally:
         if bar is not None:
             bar.__exit__(None, None, None)
     audit.record("export.download", db.session.get(Round, round_id), actor="cli", via="cli",
-                 path=str(output.resolve()), lang=lang, compare_round_id=compare_id, rows=result.rows)
+                 path=str(output.resolve()), lang=lang, compare_round_id=compare_id, rows=result.rows,
+                 is_verified_only=is_verified_only)
     db.session.commit()
     click.echo(f"{result.path}: {result.rows} responses, sheets: {', '.join(result.sheets)}")
 
