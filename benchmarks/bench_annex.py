@@ -2,7 +2,7 @@
 tables and images.
 
 Not a test. It generates a round of N submitted responses to the 60-question questionnaire of
-``bench_export.py`` (SQLite file), then in the same process
+``bench_export.py`` (SQLite file, or PostgreSQL with ``--pg URL``), then in the same process
 
 1. builds the annex with ``survey.reports.annex.build_docx`` (figures from the database, a table and a
    PNG chart per question, the methodology and index tables);
@@ -57,9 +57,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--n", type=int, default=2000)
     parser.add_argument("--workdir", default=None)
+    parser.add_argument("--pg", help="an empty PostgreSQL database URL (postgresql+psycopg://...) instead of SQLite")
     args = parser.parse_args()
     work = Path(args.workdir or tempfile.mkdtemp(prefix="bench-annex-"))
-    url = f"sqlite:///{work / 'bench.db'}"
+    url = args.pg or f"sqlite:///{work / 'bench.db'}"
     instance = str(work / "instance")
     round_id = bench_export.generate(url, instance, args.n)
     from survey.extensions import db
