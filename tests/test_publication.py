@@ -143,8 +143,14 @@ def test_the_page_is_a_snapshot_until_staff_publish_again(client, round_, editor
     assert get(client, f"/p/{round_.id}/data.json")[1] == before
     second = publish(client, round_.id)
     _, after = get(client, f"/p/{round_.id}/data.json")
-    puno = next(cell for cell in json.loads(after)["tables"][0]["cells"] if cell["label"]["es"] == "Puno")
-    assert puno["n"] == 4  # now shown: four responses
+    table = json.loads(after)["tables"][0]
+    assert table["total"]["n"] == 11  # the three later responses count now
+    regions = {cell["label"]["es"]: cell for cell in table["cells"]}
+    # Puno has four responses now, but the first publication showed the total (8) and Cusco (4): Lima's 3
+    # shown today would give Puno's first response back by subtraction, so both stay hidden.
+    assert regions["Cusco"]["n"] == 4
+    assert regions["Lima (región)"] == {**regions["Lima (región)"], "suppressed": True}
+    assert regions["Puno"]["suppressed"] is True and "n" not in regions["Puno"]
     db.session.refresh(first)
     assert first.unpublished_at is not None and first.snapshot == {} and second.is_live
 

@@ -35,6 +35,8 @@ class Publication(db.Model):
     snapshot: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     #: SHA-256 of the snapshot: the ETag of every public URL of this publication
     snapshot_hash: Mapped[str] = mapped_column(String(64), default="")
+    #: table key -> keys of the cells shown (no numbers); kept when withdrawn, for later audits
+    shown: Mapped[dict[str, list[str]]] = mapped_column(JSON, default=dict, server_default="{}")
     #: the smallest number of responses a published figure may rest on
     k: Mapped[int] = mapped_column(default=3)
     licence: Mapped[str] = mapped_column(String(40), default=DEFAULT_LICENCE)

@@ -20,6 +20,8 @@ from sqlalchemy import select
 
 from survey.extensions import db
 from survey.models import Institution, Invitation, Organisation, Region, Response, Round
+from survey.publication import exposure
+from survey.publication.exposure import Pending
 from survey.publication.suppression import Cell, Table, suppress
 from survey.workbook import figures
 from survey.workbook.axes import choice_counts
@@ -45,15 +47,19 @@ def _cell(cell: Cell, label: dict[str, str], digits: int) -> dict[str, Any]:
     return {"key": cell.key, "label": label, "n": cell.n, "value": value, "suppressed": cell.suppressed}
 
 
-def _table(table: Table, labels: dict[str, dict[str, str]], meta: dict[str, Any], k: int,
-           digits: int) -> dict[str, Any]:
+def _table(table: Table, labels: dict[str, dict[str, str]], meta: dict[str, Any], k: int, digits: int) -> Pending:
     suppress(table, k)
-    return {"key": table.key, **meta, "total": _cell(table.total, {}, digits),
-            "cells": [_cell(cell, labels[cell.key], digits) for cell in table.cells]}
+    return Pending(table, labels, meta, digits)
+
+
+def _as_dict(entry: Pending) -> dict[str, Any]:
+    table, digits = entry.table, entry.digits
+    return {"key": table.key, **entry.meta, "total": _cell(table.total, {}, digits),
+            "cells": [_cell(cell, entry.labels[cell.key], digits) for cell in table.cells]}
 
 
 def _index_tables(partition: str, groups: list[figures.GroupIndex], names: dict[str, dict[str, str]],
-                  national: figures.GroupIndex, axes, k: int) -> list[dict[str, Any]]:
+                  national: figures.GroupIndex, axes, k: int) -> list[Pending]:
     """One table per axis: the national index split by the groups of *partition*."""
     tables = []
     titles = {"region": lambda name: _("%(axis)s: índice por región", axis=name),
@@ -93,7 +99,7 @@ def _organisation_groups(round_id: int) -> tuple[list[figures.GroupIndex], dict[
     return ordered, names
 
 
-def _choice_table(entry, stats: figures.QuestionStats, k: int) -> dict[str, Any]:
+def _choice_table(entry, stats: figures.QuestionStats, k: int) -> Pending:
     """A choice question's option counts; values no option describes are counted together as "other"."""
     q = entry.question
     known = {str(option.value) for option in q.options} | {"true", "false"}
@@ -122,14 +128,19 @@ def build(round_: Round, k: int, is_naming_organisations: bool = False) -> dict[
     regions["none"] = both(lambda: _("(sin región)"))
     types = {f"t{i.id}": {lang: i.name(lang) for lang in LANGS} for i in db.session.scalars(select(Institution))}
     types["none"] = both(lambda: _("(sin institución)"))
-    tables = _index_tables("region", indices.regions, regions, indices.national, axes, k)
-    tables += _index_tables("type", indices.institutions, types, indices.national, axes, k)
+    indexed = _index_tables("region", indices.regions, regions, indices.national, axes, k)
+    indexed += _index_tables("type", indices.institutions, types, indices.national, axes, k)
     if is_naming_organisations:
         organisations, names = _organisation_groups(round_.id)
         names["none"] = both(lambda: _("(sin organización)"))
-        tables += _index_tables("org", organisations, names, indices.national, axes, k)
+        indexed += _index_tables("org", organisations, names, indices.national, axes, k)
     stats = figures.question_stats(round_.id, questions)
-    tables += [_choice_table(entry, stats[entry.key], k) for entry in questions if entry.question.type in CHOICES]
+    choices = [_choice_table(entry, stats[entry.key], k) for entry in questions if entry.question.type in CHOICES]
+    # Tables share responses with each other and with earlier publications: audited together.
+    past = exposure.history(round_.id)
+    exposure.protect_indices(round_.id, indexed, [axis.key for axis in axes], k, past)
+    exposure.protect_choices(round_.id, choices, k, past)
+    tables = [_as_dict(entry) for entry in (*indexed, *choices)]
     national = [{"key": axis.key, "label": {lang: axis.name.get(lang) for lang in LANGS},
                  **{name: value for name, value in tables[index]["total"].items() if name not in ("key", "label")}}
                 for index, axis in enumerate(axes)]
@@ -156,6 +167,14 @@ def public(review: dict[str, Any]) -> dict[str, Any]:
     snapshot["tables"] = [{**table, "total": _strip(table["total"]), "cells": [_strip(c) for c in table["cells"]]}
                           for table in review["tables"]]
     return snapshot
+
+
+def shown_keys(snapshot: dict[str, Any]) -> dict[str, list[str]]:
+    """Table key -> keys of the cells *snapshot* shows ("total" for a total; axis keys for "national")."""
+    tables = {"national": {"cells": snapshot.get("national", {}).get("cells", [])},
+              **{table["key"]: table for table in snapshot.get("tables", [])}}
+    return {key: [cell["key"] for cell in ([table["total"]] if "total" in table else []) + table["cells"]
+                  if not cell.get("suppressed")] for key, table in tables.items()}
 
 
 def digest(snapshot: dict[str, Any]) -> str:

@@ -15,9 +15,11 @@ The rule, applied to every table on its own:
    cells to reach that, so a total is suppressed only by rule 1 and is the same in every table that
    shows it.
 
-Published tables are one-way (regions, or institution types, or organisations, or options): no
-table crosses two partitions, so no cell can be recovered by combining tables either.
-Multiple-choice options do not add up to their total, but they are treated the same way (safe side).
+Each table is one-way (regions, or institution types, or organisations, or options), but tables share
+responses: regions, types and organisations split the same ones, and an earlier publication showed the
+same figures over fewer. :mod:`survey.publication.linked` audits them together afterwards.
+Multiple-choice options do not add up to their total, but they are treated the same way (safe side);
+so when every responding cell is small, the total itself can be hidden as complementary.
 """
 from __future__ import annotations
 
@@ -25,6 +27,8 @@ from dataclasses import dataclass, field
 
 PRIMARY = "primary"
 COMPLEMENTARY = "complementary"
+#: hidden because, with other tables or an earlier publication, it would give a small cell away
+LINKED = "linked"
 DEFAULT_K = 3
 
 
