@@ -6,6 +6,7 @@ import re
 from flask import Flask
 from sqlalchemy import DDL, UniqueConstraint, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
 
 from survey.extensions import db
 
@@ -63,7 +64,12 @@ def begin_reading() -> None:
     On PostgreSQL this does nothing (readers never block writers there).
     """
     session = db.session()
-    if not session.in_transaction() and session.get_bind().dialect.name == "sqlite":
+    if session.get_bind().dialect.name != "sqlite":
+        return
+    # The session remembers it too: the connection's flag is set only when this begins the transaction,
+    # and a test's outer transaction has always begun (so its writes are refused the same way).
+    session.info[_READING] = True
+    if not session.in_transaction():
         session.connection(execution_options={_READING: True})
 
 
@@ -77,6 +83,7 @@ def begin_writing() -> bool:
     with what it decided on. False (nothing done) otherwise, and always on PostgreSQL.
     """
     session = db.session()
+    session.info.pop(_READING, None)
     if not session.in_transaction():
         return False
     connection = session.connection()
@@ -88,12 +95,36 @@ def begin_writing() -> bool:
     return True
 
 
+@event.listens_for(Session, "before_flush")
+def _refuse_flush_while_reading(session, _context, _instances) -> None:
+    if session.info.get(_READING):
+        raise WriteWhileReading("a write in a reading transaction: call database.begin_writing() first")
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _refuse_dml_while_reading(state) -> None:
+    if state.session.info.get(_READING) and (state.is_insert or state.is_update or state.is_delete):
+        raise WriteWhileReading("a write in a reading transaction: call database.begin_writing() first")
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_reading(session, transaction) -> None:
+    if transaction.parent is None:
+        session.info.pop(_READING, None)
+
+
 def init_app(app: Flask) -> None:
     """Tune the engine of the app's database once it exists."""
     with app.app_context():
         engine = db.engine
         if engine.dialect.name == "sqlite":
             _tune_sqlite(engine)
+
+    @app.teardown_request
+    def _end_reading(_error) -> None:
+        # A test's app context outlives its requests: the next request, or the test, starts afresh.
+        if db.session.registry.has():
+            db.session().info.pop(_READING, None)
 
 
 def _trigger_sql(name: str, op: str, when_sqlite: str, when_pg: str, message: str) -> dict[str, list[str]]:

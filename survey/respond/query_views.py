@@ -11,6 +11,7 @@ from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from survey import database
 from survey.auth import public
 from survey.extensions import db
 from survey.i18n import current_language
@@ -118,6 +119,9 @@ def confirm_value(question_key: str):
     invitation = g.invitation
     questionnaire = responses.questionnaire_of(invitation)
     _question_or_404(questionnaire, question_key)
+    # The link's pages begin as SQLite readers; this one writes the note.
+    if database.begin_writing():
+        db.session.expire_all()  # another request may have saved since the link was read
     response = responses.response_for(invitation)
     value = (response.answers or {}).get(question_key) if response is not None else None
     if isinstance(value, int | float) and not isinstance(value, bool) and responses.can_change(invitation):
