@@ -11,6 +11,7 @@ from survey.models import Institution, Invitation, Organisation, Region
 from survey.services import invitations as invitation_service
 from survey.services import organisations
 from survey.services.official_list import OfficialRow
+from survey.services.reference import match_institution
 from tests.factories import login_as, make_invitation, make_round, make_staff
 
 
@@ -115,3 +116,24 @@ def test_a_colleague_a_link_is_forwarded_to_answers_for_the_same_organisation(cl
     assert response.status_code == 200
     colleague = db.session.scalar(select(Invitation).where(Invitation.email == "rosa@veeduria.org"))
     assert (colleague.organisation, colleague.sector) == (veeduria, "civil")
+
+
+def test_the_mails_and_the_welcome_page_name_the_organisation_not_its_type(client, veeduria, app):
+    # A watchdog member (no institution type) and a prosecutor's office of the MPFN type.
+    from survey.services import mailer, outbox
+
+    fiscalia = organisations.create("Fiscalía Provincial Especializada en Trata de Personas de Cusco",
+                                    "state_regional", institution=match_institution("mpfn"), regions=[region("cusco")])
+    round_ = make_round()
+    civil, civil_token = make_invitation(round_, region="puno", organisation=veeduria, sector="civil")
+    civil.institution = None
+    state, _ = make_invitation(round_, region="cusco", organisation=fiscalia, institution="mpfn")
+    db.session.commit()
+    with app.test_request_context():
+        for invitation, name in ((civil, "Veeduría ciudadana de Puno"), (state, fiscalia.name)):
+            for kind in ("invitation", "reminder"):
+                rendered = mailer.render(mailer.draft(outbox.add(invitation, kind, 1)))
+                assert name in rendered.text, (kind, rendered.text)
+        assert "Ministerio Público" not in mailer.render(mailer.draft(outbox.add(state, "invitation"))).text
+    welcome = client.get(f"/r/{civil_token}/").get_data(as_text=True)
+    assert "<dd>Veeduría ciudadana de Puno</dd>" in welcome

@@ -137,6 +137,12 @@ class Invitation(db.Model):
                     "foreign(Response.organisation_id) == Invitation.organisation_id)",
         viewonly=True, uselist=False)
 
+    def represented(self, language: str = "es") -> str:
+        """The name of what the person answers for: their organisation, else their institution's type."""
+        if self.organisation is not None:
+            return self.organisation.name
+        return self.institution.name(language) if self.institution is not None else ""
+
 
 class Response(db.Model):
     """The answers of one invitation: saved page by page, then submitted once.

@@ -72,6 +72,7 @@ def prepare(message_ids: Iterable[int]) -> list[Draft]:
         .where(OutboxMessage.id.in_(list(message_ids)), OutboxMessage.status == "pending")
         .options(
             joinedload(OutboxMessage.invitation).joinedload(Invitation.institution),
+            joinedload(OutboxMessage.invitation).joinedload(Invitation.organisation),
             joinedload(OutboxMessage.invitation).joinedload(Invitation.round).joinedload(Round.created_by),
         )
         .order_by(OutboxMessage.id)
@@ -96,7 +97,7 @@ def draft(message: OutboxMessage, adapter=None) -> Draft:
         "official_name": invitation.name,
         "official_email": invitation.email,
         "position": invitation.position,
-        "institution": invitation.institution.name(language) if invitation.institution else "",
+        "institution": invitation.represented(language),
         "round_title": round_.title,
         "closes_at": round_.closes_at,
         "estimated_minutes": round_.estimated_minutes,
