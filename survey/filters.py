@@ -26,8 +26,16 @@ def lima_datetime(value: datetime | None) -> str:
     return to_lima(value).strftime("%d/%m/%Y %H:%M") if value else ""
 
 
+def plain_number(value: float | int | None) -> str:
+    """A number as people write it: 12 rather than 12.0, at most two decimals."""
+    if value is None:
+        return ""
+    return f"{float(value):.2f}".rstrip("0").rstrip(".")
+
+
 def init_app(app: Flask) -> None:
     """Register the filters."""
+    app.add_template_filter(plain_number)
     app.add_template_filter(lima_date)
     app.add_template_filter(lima_datetime)
     app.add_template_filter(linkify)

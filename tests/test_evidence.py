@@ -177,3 +177,19 @@ def test_a_staff_query_reopens_the_question_s_documents_too_and_only_that_questi
     post_multipart(client, f"/r/{token}/questions/budget/evidence",
                    {"evidence_file": FileStorage(io.BytesIO(pdf_bytes("d")), filename="otro.pdf")})
     assert [item.question_key for item in files_of(invitation)] == ["has_plan"]
+
+
+def test_staff_verifying_an_answer_find_its_documents_beside_it(client, official):
+    from survey.models._types import utcnow
+
+    invitation, token = official
+    attach(client, token, "has_plan", pdf_bytes(), "Ordenanza regional.pdf", has_plan="true")
+    [ordinance] = files_of(invitation)
+    db.session.expire_all()
+    invitation.response.submitted_at = utcnow()
+    db.session.commit()
+    login_as(client, coordinator("cusco"))
+    page = client.get(f"/verification/rounds/{invitation.round_id}/invitations/{invitation.id}").get_data(as_text=True)
+    section = page.split('id="answer-has_plan"')[1].split("</section>")[0]
+    assert f'href="/evidence/{ordinance.id}"' in section and "Ordenanza_regional.pdf" in section
+    assert fetch(client, ordinance.id).data == pdf_bytes()

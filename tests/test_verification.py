@@ -43,8 +43,10 @@ def test_a_120_vs_12_count_is_flagged_confirmed_queried_corrected_and_verified(a
     login_as(client, editor)
     overview = client.get(f"/verification/rounds/{round_.id}").get_data(as_text=True)
     assert "Se creó una fiscalía especializada" in overview and "Informe 2025" in overview
+    assert "Antes: 12 («Informe 2025»)" in overview  # counts read as counts, not 12.0
     page = client.get(f"/verification/rounds/{round_.id}/invitations/{invitation.id}")
     assert page.status_code == 200
+    assert "Marcado: antes 12 («Informe 2025»), ahora 120." in page.get_data(as_text=True)
     asked = client.post(f"/verification/rounds/{round_.id}/invitations/{invitation.id}/casos_reportados",
                         data={"action": "query", "text": "¿Son 120 casos o 12? Adjunte el reporte del SIDPOL."})
     assert asked.status_code == 303

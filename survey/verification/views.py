@@ -9,12 +9,13 @@ from sqlalchemy import select
 
 from survey import scopes
 from survey.auth import roles_required
+from survey.evidence.listing import human_size
 from survey.extensions import db
 from survey.i18n import current_language
 from survey.models import Invitation, Response
 from survey.respond import pages
 from survey.rounds.blueprint import get_invitation, get_round
-from survey.services import audit, responses
+from survey.services import audit, evidence_query, responses
 from survey.verification import counts, decisions, plausibility
 
 bp = Blueprint("verification", __name__, url_prefix="/verification")
@@ -89,13 +90,15 @@ def _answer_rows(invitation: Invitation, response: Response | None):
     queries: dict[str, list] = {}
     for query in decisions.queries_of(response.id):
         queries.setdefault(query.question_key, []).append(query)
+    files = evidence_query.by_question(response)
     rows = []
     for question in questionnaire.questions:
-        if question.key not in answers and question.key not in queries:
+        if question.key not in answers and question.key not in queries and question.key not in files:
             continue
         rows.append({"question": question, "lines": pages.answer_lines(question, answers.get(question.key), lang),
                      "verification": states.get((response.id, question.key)), "flags": flags.get(question.key, []),
-                     "note": notes.get((response.id, question.key)), "queries": queries.get(question.key, [])})
+                     "note": notes.get((response.id, question.key)), "queries": queries.get(question.key, []),
+                     "files": [(item, human_size(item.size_bytes)) for item in files.get(question.key, [])]})
     return questionnaire, rows
 
 
