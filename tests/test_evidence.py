@@ -167,12 +167,20 @@ def test_a_staff_query_reopens_the_question_s_documents_too_and_only_that_questi
     db.session.commit()
     page = client.get(f"/r/{token}/questions/has_plan").get_data(as_text=True)
     assert "Documentos de sustento de esta pregunta" in page and "ordenanza.pdf" in page
-    answer = post_multipart(client, path, {"evidence_file": FileStorage(io.BytesIO(pdf_bytes("c")),
-                                                                        filename="publicada.pdf")})
-    assert answer.status_code == 303 and answer.headers["Location"].endswith("/questions/has_plan")
+    # The reply typed before pressing "Adjuntar" comes back with the page (one form, no JavaScript).
+    typed = {"has_plan": "false", "_note": "Adjunto la ordenanza publicada en El Peruano."}
+    answer = post_multipart(client, path, {**typed, "evidence_file": FileStorage(io.BytesIO(pdf_bytes("c")),
+                                                                                 filename="publicada.pdf")})
+    shown = answer.get_data(as_text=True)
+    assert answer.status_code == 200 and "Adjuntamos «publicada.pdf»" in shown
+    assert ">Adjunto la ordenanza publicada en El Peruano.</textarea>" in shown
+    assert 'name="has_plan" value="false" checked>' in shown
     first = files_of(invitation)[0]
-    assert client.post(f"/r/{token}/questions/has_plan/evidence/{first.id}/remove").status_code == 303
+    removed = client.post(f"/r/{token}/questions/has_plan/evidence/{first.id}/remove", data=typed)
+    assert removed.status_code == 200 and "Adjunto la ordenanza publicada" in removed.get_data(as_text=True)
     assert [item.original_name for item in files_of(invitation)] == ["publicada.pdf"]
+    # Nothing of the reply was sent yet: the query is still open.
+    assert client.get(f"/r/{token}/questions/has_plan").status_code == 200
     # Another question of the submitted response stays closed.
     post_multipart(client, f"/r/{token}/questions/budget/evidence",
                    {"evidence_file": FileStorage(io.BytesIO(pdf_bytes("d")), filename="otro.pdf")})

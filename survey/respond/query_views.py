@@ -29,75 +29,96 @@ def _question_or_404(questionnaire, key: str):
         abort(404)
 
 
+def _queries(response, question_key: str) -> list[Query]:
+    if response is None:
+        return []
+    return list(db.session.scalars(
+        select(Query).where(Query.response_id == response.id, Query.question_key == question_key).order_by(Query.id)))
+
+
+def _page(question_key: str, *, is_typed: bool = False, errors: list[str] | None = None, status: int = 200):
+    """The query page; with *is_typed*, the value and the note as the official typed them (a file attached or
+    removed, or a reply refused, must not lose them)."""
+    invitation = g.invitation
+    questionnaire = responses.questionnaire_of(invitation)
+    question = _question_or_404(questionnaire, question_key)
+    response = responses.response_for(invitation)
+    queries = _queries(response, question_key)
+    if not queries:
+        return redirect(url_for("respond.welcome"), 303)
+    before = answering.submitted_answers(response)
+    value, note = before.get(question_key), ""
+    if is_typed:
+        value = pages.typed_values(questionnaire.section_of(question_key), request.form).get(question_key)
+        note = request.form.get("_note", "")[:4000]
+    files = evidence_query.by_question(response).get(question_key, []) if question.evidence else []
+    return render_template("respond/query.html", invitation=invitation, question=question, queries=queries,
+                           current=queries[-1], value=value, note=note, errors=errors or [], lang=current_language(),
+                           files=files,
+                           answer_lines=pages.answer_lines(question, before.get(question_key), current_language())
+                           ), status
+
+
 @bp.route("/questions/<question_key>", methods=["GET", "POST"])
 @public
 def query(question_key: str):
     """A question staff queried: the thread, and while the query is open, the question alone to correct."""
     invitation = g.invitation
     questionnaire = responses.questionnaire_of(invitation)
-    question = _question_or_404(questionnaire, question_key)
-    response = responses.response_for(invitation)
-    queries = [] if response is None else list(db.session.scalars(
-        select(Query).where(Query.response_id == response.id, Query.question_key == question_key).order_by(Query.id)))
-    if not queries:
-        return redirect(url_for("respond.welcome"), 303)
-    current = queries[-1]
-    before = answering.submitted_answers(response)
-    value, errors, status = before.get(question_key), [], 200
-    if request.method == "POST" and current.status == "open":
-        try:
-            outcome = answering.reply(invitation, current, request.form.to_dict(flat=False),
-                                      request.form.get("_note", "")[:4000])
-        except answering.AlreadyClosed:
-            db.session.rollback()
-            return redirect(url_for("respond.query", question_key=question_key), 303)
-        if outcome.status == "answered":
-            db.session.commit()
-            flash(_("Gracias. Recibimos su respuesta a la consulta.") if outcome.revision is None else
-                  _("Gracias. Registramos su corrección como la versión %(revision)s de sus respuestas.",
-                    revision=outcome.revision), "success")
-            return redirect(url_for("respond.query", question_key=question_key), 303)
+    _question_or_404(questionnaire, question_key)
+    queries = _queries(responses.response_for(invitation), question_key)
+    if request.method == "GET" or not queries or queries[-1].status != "open":
+        return _page(question_key)
+    try:
+        outcome = answering.reply(invitation, queries[-1], request.form.to_dict(flat=False),
+                                  request.form.get("_note", "")[:4000])
+    except answering.AlreadyClosed:
         db.session.rollback()
-        value, status = pages.typed_values(questionnaire.section_of(question_key), request.form).get(question_key), 400
-        errors = pages.messages(questionnaire, outcome.errors, current_language()).by_key.get(question_key, [])
-        if outcome.status == "entangled":
-            errors = [_("Este cambio modificaría otras respuestas. Escriba su explicación en la nota y deje el "
-                        "valor como estaba, o comuníquese con el equipo que le hizo la consulta.")]
-    files = evidence_query.by_question(response).get(question_key, []) if question.evidence else []
-    return render_template("respond/query.html", invitation=invitation, question=question, queries=queries,
-                           current=current, value=value, errors=errors, lang=current_language(), files=files,
-                           answer_lines=pages.answer_lines(question, before.get(question_key), current_language())
-                           ), status
+        return redirect(url_for("respond.query", question_key=question_key), 303)
+    if outcome.status == "answered":
+        db.session.commit()
+        flash(_("Gracias. Recibimos su respuesta a la consulta.") if outcome.revision is None else
+              _("Gracias. Registramos su corrección como la versión %(revision)s de sus respuestas.",
+                revision=outcome.revision), "success")
+        return redirect(url_for("respond.query", question_key=question_key), 303)
+    db.session.rollback()
+    errors = pages.messages(questionnaire, outcome.errors, current_language()).by_key.get(question_key, [])
+    if outcome.status == "entangled":
+        errors = [_("Este cambio modificaría otras respuestas. Escriba su explicación en la nota y deje el "
+                    "valor como estaba, o comuníquese con el equipo que le hizo la consulta.")]
+    return _page(question_key, is_typed=True, errors=errors, status=400)
 
 
 @bp.post("/questions/<question_key>/evidence")
 @public
 def query_evidence_upload(question_key: str):
-    """While a query reopens the question, its supporting documents can change too (like the value)."""
+    """While a query reopens the question, its supporting documents can change too (like the value). The
+    page's form comes along, and the page is shown again with what was typed in it."""
     invitation = g.invitation
     _question_or_404(responses.questionnaire_of(invitation), question_key)
     upload = request.files.get("evidence_file")
     if upload is None or not upload.filename:
         flash(_("Elija primero el archivo que desea adjuntar."), "error")
-        return redirect(url_for("respond.query", question_key=question_key), 303)
+        return _page(question_key, is_typed=True, status=400)
     try:
         item = evidence.attach(invitation, question_key, upload.stream, upload.filename)
     except evidence.EvidenceRefused as refused:
         # An infected file's audit entry stays: it is committed with nothing else.
         db.session.commit() if refused.code == "infected" else db.session.rollback()
         flash(refused.message, "error")
-        return redirect(url_for("respond.query", question_key=question_key), 303)
+        return _page(question_key, is_typed=True, status=400)
     finally:
         upload.close()
     db.session.commit()
     flash(_("Adjuntamos «%(name)s».", name=item.original_name), "success")
-    return redirect(url_for("respond.query", question_key=question_key), 303)
+    return _page(question_key, is_typed=True)
 
 
 @bp.post("/questions/<question_key>/evidence/<int:file_id>/remove")
 @public
 def query_evidence_remove(question_key: str, file_id: int):
-    """Remove a document of the reopened question (its bytes are deleted after the commit)."""
+    """Remove a document of the reopened question (its bytes are deleted after the commit); the page is
+    shown again with what was typed in it."""
     invitation = g.invitation
     _question_or_404(responses.questionnaire_of(invitation), question_key)
     try:
@@ -105,11 +126,11 @@ def query_evidence_remove(question_key: str, file_id: int):
     except evidence.EvidenceRefused as refused:
         db.session.rollback()
         flash(refused.message, "error")
-        return redirect(url_for("respond.query", question_key=question_key), 303)
+        return _page(question_key, is_typed=True, status=400)
     db.session.commit()
     evidence.delete_bytes(item)
     flash(_("Quitamos «%(name)s».", name=item.original_name), "success")
-    return redirect(url_for("respond.query", question_key=question_key), 303)
+    return _page(question_key, is_typed=True)
 
 
 @bp.post("/plausibility/<question_key>")
