@@ -90,3 +90,32 @@ def test_the_organisations_migration_goes_down_and_up_again(old_app):
                     "SELECT column_name FROM information_schema.columns WHERE table_name = 'invitations'"))]
         assert "organisation_id" not in columns
         upgrade()
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_names_are_folded_again_with_dashes_alike_and_a_collision_is_left_for_staff(backend, tmp_path_factory):
+    url = database_url(backend, tmp_path_factory, label="refold")
+    application = make_app(url, tmp_path_factory.mktemp("instance-refold"))
+    with application.app_context():
+        upgrade(revision="0019_publication_shown")
+        insert = text("INSERT INTO organisations (name, folded_name, acronym, kind, is_active, created_at) "
+                      "VALUES (:name, :folded, '', 'state_national', :active, CURRENT_TIMESTAMP)")
+        with db.engine.begin() as connection:
+            # As the old folding stored them: the en dash kept, so the two Cusco offices were two names.
+            for name, folded, active in (("Defensoría del Pueblo – Cusco", "defensoria del pueblo – cusco", True),
+                                         ("Defensoria del Pueblo - Cusco", "defensoria del pueblo - cusco", True),
+                                         ("Fiscalía – Puno", "fiscalia – puno", False)):
+                connection.execute(insert, {"name": name, "folded": folded, "active": active})
+        upgrade()
+        with db.engine.connect() as connection:
+            folded = dict(connection.execute(text("SELECT name, folded_name FROM organisations")).all())
+        # One name now: the office already folded that way keeps it, the other its old one until staff merge them.
+        assert folded["Defensoria del Pueblo - Cusco"] == "defensoria del pueblo - cusco"
+        assert folded["Defensoría del Pueblo – Cusco"] == "defensoria del pueblo – cusco"
+        assert folded["Fiscalía – Puno"] == "fiscalia - puno"
+        downgrade(revision="0019_publication_shown")
+        with db.engine.connect() as connection:
+            folded = dict(connection.execute(text("SELECT name, folded_name FROM organisations")).all())
+        assert folded["Fiscalía – Puno"] == "fiscalia – puno"
+        db.session.remove()
+        db.engine.dispose()

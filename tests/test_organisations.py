@@ -175,3 +175,19 @@ def test_merging_moves_an_institutional_response_but_never_fuses_two_of_one_roun
     db.session.flush()
     with pytest.raises(organisations.OrganisationError, match="su propia respuesta institucional"):
         organisations.merge(kept, other)
+
+
+def test_a_name_typed_with_another_dash_is_the_same_organisation(db_session):
+    # Word writes an en dash where people type a hyphen; both are one Defensoría office.
+    organisations.create("Defensoría del Pueblo – Oficina Cusco", "state_national")
+    content = HEADER + (
+        "Defensoria del Pueblo - Oficina Cusco,,estatal nacional,,Cusco,\n"   # row 2: registered, en dash
+        "Red “Kuska” de Puno,,veeduría,,Puno,\n"                              # row 3: fine
+        "Red \"Kuska\" de Puno,,veeduría,,Puno,\n"                            # row 4: row 3 with straight quotes
+    )
+    report = organisation_import.check("orgs.csv", content.encode())
+    rejected = {row.row: " ".join(row.problems) for row in report.rejected}
+    assert "Ya está registrada" in rejected[2] and "Repetida: la fila 3" in rejected[4]
+    assert [row.row for row in report.accepted] == [3]
+    with pytest.raises(organisations.OrganisationError):
+        organisations.create("Defensoría del Pueblo-Oficina Cusco", "state_national")

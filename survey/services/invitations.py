@@ -128,7 +128,7 @@ class _Matcher:
     def _by_short_name(value: str) -> Institution | None:
         """Match the everyday name people type, e.g. "Ministerio Público" or "Gobierno Regional de Cusco".
 
-        Reference names carry details after " (" or " – "; the part before them, or
+        Reference names carry details after " (" or a dash; the part before them, or
         any part between dashes, is a short name. Accepted only when one institution fits.
         """
         wanted = fold(value)
@@ -137,7 +137,7 @@ class _Matcher:
         for inst in db.session.scalars(select(Institution)):
             institutions[inst.id] = inst
             for name in (inst.name_es, inst.name_en):
-                for part in fold(name).split(" (")[0].split(" – "):
+                for part in fold(name).split(" (")[0].split(" - "):
                     if part and (wanted == part or wanted.startswith(part + " ")):
                         found.add(inst.id)
         return institutions[found.pop()] if len(found) == 1 else None

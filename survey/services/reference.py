@@ -45,9 +45,16 @@ def load_reference() -> tuple[int, int]:
     )
 
 
+#: dashes people and word processors type for one another (hyphen, en and em dash, minus...) -> " - "
+_DASHES = dict.fromkeys(map(ord, "-\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d"), " - ")
+_QUOTES = {**dict.fromkeys(map(ord, "\u2018\u2019\u201a\u2032"), "'"),
+           **dict.fromkeys(map(ord, "\u201c\u201d\u201e\u00ab\u00bb"), '"')}
+
+
 def fold(text: str) -> str:
-    """Lower-case *text* and strip accents, for matching names typed by people."""
-    decomposed = unicodedata.normalize("NFKD", text.strip().lower())
+    """Lower-case *text*, strip accents and make dashes, quotes and spaces alike, for matching names typed by
+    people ("Defensoría del Pueblo – Cusco" is "Defensoria del Pueblo-Cusco")."""
+    decomposed = unicodedata.normalize("NFKD", text.strip().lower()).translate(_QUOTES).translate(_DASHES)
     return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).split())
 
 
