@@ -47,7 +47,10 @@ def test_a_duplicate_name_and_a_ruc_for_a_watchdog_are_refused_with_the_form_kep
     assert response.status_code == 422 and "Ya existe una organización activa" in response.get_data(as_text=True)
     response = client.post("/organisations/new", data={"name": "Veeduría de Tacna", "kind": "watchdog",
                                                        "institution": "0", "ruc": "20131370301"})
-    assert response.status_code == 422 and "Solo las entidades del Estado" in response.get_data(as_text=True)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422 and "Solo las entidades del Estado" in page
+    # The message sits under the RUC, where the mistake is, not under the name.
+    assert '<a href="#ruc">RUC (solo entidades del Estado): Solo las entidades del Estado' in page
     assert count() == 1
 
 

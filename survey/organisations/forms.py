@@ -7,12 +7,12 @@ from flask_wtf.file import FileField, FileRequired
 from sqlalchemy import select
 from wtforms import BooleanField, SelectField, SelectMultipleField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, Length, Optional, Regexp
+from wtforms.validators import InputRequired, Length, Optional, Regexp, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from survey.extensions import db
 from survey.models import Institution, Region
-from survey.models.organisations import KINDS
+from survey.models.organisations import KINDS, STATE_KINDS
 
 KIND_LABELS = {
     "state_national": _l("Estado: entidad nacional"),
@@ -49,6 +49,11 @@ class OrganisationForm(FlaskForm):
             for inst in db.session.scalars(select(Institution).order_by(Institution.acronym))]
         self.regions.choices = [SelectChoice(region.id, f"{region.name_es} ({region.ubigeo})")
                                 for region in db.session.scalars(select(Region).order_by(Region.ubigeo))]
+
+    def validate_ruc(self, field: StringField) -> None:
+        """Only State bodies carry a RUC here (the error goes under the RUC, not the name)."""
+        if field.data and self.kind.data not in STATE_KINDS:
+            raise ValidationError(_l("Solo las entidades del Estado llevan RUC en este registro."))
 
 
 class MergeForm(FlaskForm):

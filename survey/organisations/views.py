@@ -53,8 +53,6 @@ def _apply(form: OrganisationForm, organisation: Organisation | None) -> Organis
     institution = db.session.get(Institution, form.institution.data) if form.institution.data else None
     regions = list(db.session.scalars(select(Region).where(Region.id.in_(form.regions.data or []))))
     ruc = form.ruc.data or None
-    if ruc and form.kind.data not in KINDS[:3]:
-        raise organisations.OrganisationError(_("Solo las entidades del Estado llevan RUC en este registro."))
     if organisation is None:
         return organisations.create(form.name.data, form.kind.data, acronym=form.acronym.data or "",
                                     institution=institution, regions=regions, ruc=ruc)
