@@ -52,8 +52,9 @@ def test_the_responses_sheet_has_a_verification_column_next_to_each_answer(app, 
     # The corrected value (the new revision) next to its state and source.
     assert rows[cusco.id]["casos_reportados"] == 12
     assert rows[cusco.id]["casos_reportados (verificación)"] == "Verificada: Reporte SIDPOL 2026"
-    assert rows[cusco.id]["comentario (verificación)"] == "Cuestionada: + no coincide con el acta"
-    assert rows[cusco.id]["casos_judicializados (verificación)"] == "Abierta"
+    # The words of the staff pages: «Observada», «Pendiente».
+    assert rows[cusco.id]["comentario (verificación)"] == "Observada: + no coincide con el acta"
+    assert rows[cusco.id]["casos_judicializados (verificación)"] == "Pendiente"
     assert rows[puno.id]["casos_reportados (verificación)"] == "Consultada: Confirme los 40 casos, por favor."
     codes = wb["Respuestas (códigos)"]
     coded = {row[0]: dict(zip(header, row)) for row in codes.iter_rows(min_row=2, values_only=True)}
@@ -175,3 +176,16 @@ def test_the_shell_export_can_be_restricted_to_verified_answers(app, runner, tmp
     assert [row for row in wb["Perfil"].iter_rows(values_only=True) if 9.5 in row]
     # The answers sheet still lists all three responses, each answer next to its state.
     assert ": 3 responses," in result.output
+
+
+def test_an_answered_query_leaves_the_answer_pending_without_the_query_s_text(app, db_session, tmp_path):
+    round_, cusco, _token, _ = two_years()
+    make_response(cusco, {"casos_reportados": 120})
+    response = db.session.scalar(select(Response).where(Response.invitation_id == cusco.id))
+    query = decisions.ask(response, "casos_reportados", "¿Los 120 casos son del periodo?", user=make_staff("editor"))
+    answering.reply(cusco, query, {"casos_reportados": ["120"]}, "Sí, del periodo.")
+    db.session.commit()
+    ws = load_workbook(build(round_.id, tmp_path / "libro.xlsx").path)["Respuestas"]
+    header = [c.value for c in ws[1]]
+    [row] = [dict(zip(header, row)) for row in ws.iter_rows(min_row=2, values_only=True)]
+    assert row["casos_reportados (verificación)"] == "Pendiente"

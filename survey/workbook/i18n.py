@@ -133,9 +133,9 @@ TEXTS = {
     # verification by staff
     "sheet.queries": lazy_pgettext("workbook", "Consultas"),
     "verification_of": lazy_pgettext("workbook", "{question} (verificación)"),
-    "verification.open": lazy_pgettext("workbook", "Abierta"),
+    "verification.open": lazy_pgettext("workbook", "Pendiente"),
     "verification.verified": lazy_pgettext("workbook", "Verificada"),
-    "verification.contested": lazy_pgettext("workbook", "Cuestionada"),
+    "verification.contested": lazy_pgettext("workbook", "Observada"),
     "verification.queried": lazy_pgettext("workbook", "Consultada"),
     "organisation": lazy_pgettext("workbook", "Organización"),
     "query.id": lazy_pgettext("workbook", "Consulta"),

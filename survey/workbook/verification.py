@@ -48,7 +48,8 @@ def states(response_ids: Iterable[int], lang: str) -> dict[tuple[int, str], tupl
         select(Verification.response_id, Verification.question_key, Verification.state, Verification.source,
                Verification.note).where(Verification.response_id.in_(ids))
     ):
-        detail = source if state == "verified" else note
+        # An answer back to "pending" (its query answered) keeps no detail: the query's text is not its state.
+        detail = source if state == "verified" else (note if state != "open" else "")
         found[(response_id, key)] = (state, f"{labels[state]}: {detail}" if detail else labels[state])
     return found
 
@@ -94,14 +95,16 @@ def write_queries(sheet: Sheet, round_id: int, questions: RoundQuestions, lang: 
         who = (user_name or user_email or "") if author == "staff" else (official or "")
         table.append([query_id, response_id, key, names.get(key, ""), org_name or (inst_en if english else inst_es),
                       region_en if english else region_es, statuses.get(status, status), opened_at, closed_at,
-                      authors.get(author, author), who, created_at, body, _value(old), _value(new)])
+                      authors.get(author, author), who, created_at, body, _value(old, lang), _value(new, lang)])
     sheet.ws.freeze_panes = "A2"
     sheet.table(headers, table)
     return len(table)
 
 
-def _value(value) -> object:
-    # An answer as the respondent gave it: numbers stay numbers, lists are joined.
+def _value(value, lang: str = "es") -> object:
+    # An answer as the respondent gave it: numbers stay numbers, yes/no in words, lists are joined.
+    if isinstance(value, bool):
+        return text("yes" if value else "no", lang)
     if isinstance(value, list):
         return ", ".join(str(item) for item in value)
     if isinstance(value, dict):
