@@ -36,6 +36,8 @@ def test_a_120_vs_12_count_is_flagged_confirmed_queried_corrected_and_verified(a
     assert db.session.get(PlausibilityNote, (invitation.response.id, "casos_reportados")).note.startswith("Se creó")
     assert "Usted confirmó este dato." in client.get(f"/r/{token}/review").get_data(as_text=True)
     assert client.post(f"/r/{token}/submit", data={"nonce": nonce_of(client, token)}).status_code == 303
+    after = client.get(f"/r/{token}/review").get_data(as_text=True)
+    assert "Sus respuestas ya se enviaron" in after and "Puede enviar igual" not in after
 
     # Staff see the flag with the note, and query the official.
     editor = make_staff("editor")
