@@ -101,3 +101,10 @@ def test_the_hints_name_the_command_as_it_was_called(monkeypatch, tmp_path):
     assert program() == "survey"
     monkeypatch.setattr(sys, "argv", ["pytest"])
     assert program() == "survey"
+    # From another folder: the absolute path, not "../../.venv/bin/survey".
+    elsewhere = tmp_path / "informes" / "2026"
+    elsewhere.mkdir(parents=True)
+    monkeypatch.chdir(elsewhere)
+    monkeypatch.setattr(sys, "argv", [str(script), "setup"])
+    monkeypatch.setenv("PATH", "/usr/bin:/bin")
+    assert program() == str(script)

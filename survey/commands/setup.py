@@ -25,7 +25,9 @@ def program() -> str:
     invoked = sys.argv[0]
     if os.path.basename(invoked) != "survey" or shutil.which("survey") == os.path.abspath(invoked):
         return "survey"
-    return os.path.relpath(invoked)
+    relative = os.path.relpath(invoked)
+    # Called from another folder: the absolute path reads better than a climb of "../".
+    return os.path.abspath(invoked) if relative.startswith(os.pardir) else relative
 
 
 @click.command("setup")
