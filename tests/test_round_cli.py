@@ -57,7 +57,7 @@ def test_invite_prints_the_report_and_saves_nothing_when_a_row_is_rejected(runne
                  + ",sin-nombre@gob.pe,Ministerio de la Magia,Mordor,,fr\n")
     result = runner.invoke(args=["round", "invite", str(round_.id), path])
     assert result.exit_code == 1
-    assert "1 accepted, 3 rejected" in result.output
+    assert "1 accepted, 3 rejected\naccepted:\n  fila 2: Ana" in result.output
     assert "fila 2: Ana <ana@gob.pe> Policía Nacional del Perú (DIRCTPTIM / DEPINTRAP) – Puno, Puno" in result.output
     assert "organisations to register:" in result.output
     assert "fila 3: Correo repetido: ya está en la fila 2." in result.output
@@ -65,7 +65,7 @@ def test_invite_prints_the_report_and_saves_nothing_when_a_row_is_rejected(runne
     assert ("fila 5: Falta el nombre. Región desconocida: «Mordor». Organización desconocida: «Ministerio de la "
             "Magia». Regístrela en Organizaciones o pida registrar las que faltan. Idioma «fr» no válido: use es o "
             "en.") in result.output
-    assert "nothing was saved" in result.output
+    assert "nothing was saved" in result.output and "--create-orgs to register the organisations" in result.output
     assert Invitation.query.filter_by(round_id=round_.id).count() == 1
     result = runner.invoke(args=["round", "invite", str(round_.id), path, "--skip-invalid"])
     assert result.exit_code == 0, result.output

@@ -110,6 +110,8 @@ def close_command(round_id: int) -> None:
 def echo_report(report: invitation_service.Report) -> None:
     """Print the accepted count and every rejected row with its reasons."""
     click.echo(f"{len(report.accepted)} accepted, {len(report.rejected)} rejected")
+    if report.accepted:
+        click.echo("accepted:")
     for checked in report.accepted:
         organisation = checked.organisation.name if checked.organisation else checked.new_organisation.name
         click.echo(f"  fila {checked.source.row}: {checked.source.name} <{checked.email}> "
@@ -143,7 +145,11 @@ def invite_command(round_id: int, file: Path, skip_invalid: bool, create_orgs: b
     report = invitation_service.check_rows(round_, rows, create_orgs=create_orgs)
     echo_report(report)
     if report.rejected and not skip_invalid:
-        raise click.ClickException("nothing was saved (use --skip-invalid to save the accepted rows)")
+        unknown = any(reason.code == "organisation_unknown" for rejection in report.rejected
+                      for reason in rejection.reasons)
+        raise click.ClickException("nothing was saved (use --skip-invalid to save the accepted rows"
+                                   + (", --create-orgs to register the organisations that are missing)" if unknown
+                                      else ")"))
     try:
         created = invitation_service.save(round_, report, skip_invalid=skip_invalid, source=file.name)
     except invitation_service.InvitationError as exc:
