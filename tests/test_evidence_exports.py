@@ -83,7 +83,7 @@ def test_each_answer_asking_for_documents_lists_its_files_after_its_verification
     round_, cusco, puno, _ = documented
     wb = load_workbook(build(round_.id, tmp_path / "libro.xlsx").path)
     header, rows = rows_of(wb["Respuestas"])
-    assert header[6:] == ["has_plan", "has_plan (verificación)", "has_plan (evidencias)", "budget",
+    assert header[7:] == ["has_plan", "has_plan (verificación)", "has_plan (evidencias)", "budget",
                           "budget (verificación)", "budget (evidencias)", "notes", "notes (verificación)",
                           "comments", "comments (verificación)"]
     # Written as text, never as the formula its name looks like.

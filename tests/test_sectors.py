@@ -177,7 +177,7 @@ def test_the_workbook_has_a_sector_column_and_the_indices_by_sector(answered, tm
     assert sorted(row["Sector"] for row in rows) == ["Estado", "Sociedad civil"]
     civil = next(row for row in rows if row["Sector"] == "Sociedad civil")
     assert civil["budget_pim_pen"] is None and civil["population_knowledge"] == "Regular"
-    codes = [row[4] for row in book["Respuestas (códigos)"].iter_rows(min_row=2, values_only=True)]
+    codes = [row[5] for row in book["Respuestas (códigos)"].iter_rows(min_row=2, values_only=True)]
     assert sorted(codes) == ["civil", "state"]
     summary = [list(row) for row in book["Resumen"].iter_rows(values_only=True)]
     start = next(i for i, row in enumerate(summary) if row[0] == "Índice por eje: Estado y sociedad civil")

@@ -46,7 +46,7 @@ def test_the_responses_sheet_has_a_verification_column_next_to_each_answer(app, 
     assert "Consultas" in wb.sheetnames
     ws = wb["Respuestas"]
     header = [c.value for c in ws[1]]
-    assert header[6:] == ["casos_reportados", "casos_reportados (verificación)", "casos_judicializados",
+    assert header[7:] == ["casos_reportados", "casos_reportados (verificación)", "casos_judicializados",
                           "casos_judicializados (verificación)", "comentario", "comentario (verificación)"]
     rows = {row[0]: dict(zip(header, row)) for row in ws.iter_rows(min_row=2, values_only=True)}
     # The corrected value (the new revision) next to its state and source.
@@ -56,6 +56,12 @@ def test_the_responses_sheet_has_a_verification_column_next_to_each_answer(app, 
     assert rows[cusco.id]["comentario (verificación)"] == "Observada: + no coincide con el acta"
     assert rows[cusco.id]["casos_judicializados (verificación)"] == "Pendiente"
     assert rows[puno.id]["casos_reportados (verificación)"] == "Consultada: Confirme los 40 casos, por favor."
+    # Who answered, by name: two prosecutors' offices are told apart by their organisation, not by region.
+    assert (rows[cusco.id]["Organización"], rows[puno.id]["Organización"]) == (
+        "Fiscalía Provincial de Cusco", "Fiscalía Provincial de Puno")
+    invited = [dict(zip([c.value for c in wb["Invitaciones"][1]], row))
+               for row in wb["Invitaciones"].iter_rows(min_row=2, values_only=True)]
+    assert {row["Organización"] for row in invited} == {"Fiscalía Provincial de Cusco", "Fiscalía Provincial de Puno"}
     codes = wb["Respuestas (códigos)"]
     coded = {row[0]: dict(zip(header, row)) for row in codes.iter_rows(min_row=2, values_only=True)}
     assert coded[cusco.id]["casos_reportados (verificación)"] == "verified"
@@ -100,7 +106,7 @@ def test_a_round_nobody_verified_keeps_its_sheets(app, db_session, tmp_path):
     db.session.commit()
     wb = load_workbook(build(round_.id, tmp_path / "libro.xlsx").path)
     assert "Consultas" not in wb.sheetnames
-    assert [c.value for c in wb["Respuestas"][1]][6:] == ["casos_reportados", "casos_judicializados", "comentario"]
+    assert [c.value for c in wb["Respuestas"][1]][7:] == ["casos_reportados", "casos_judicializados", "comentario"]
     assert db.session.scalar(select(Query)) is None
 
 

@@ -169,12 +169,12 @@ def test_responses_sheet_expands_choices_and_grids_with_real_types(story, tmp_pa
     wb, _, _ = built(tmp_path, round_)
     ws = wb["Respuestas"]
     header = [c.value for c in ws[1]]
-    assert header[:6] == ["ID respuesta", "Versión", "Institución", "Región", "Sector", "Enviado"]
-    assert header[6:] == [
+    assert header[:7] == ["ID respuesta", "Versión", "Institución", "Organización", "Región", "Sector", "Enviado"]
+    assert header[7:] == [
         "org_name", "has_plan", "plan_status", "actions__a", "actions__b", "actions__c", "budget", "staff",
         "plan_date", "grid__r1", "grid__r2", "victims__f__adult", "victims__f__minor", "victims__m__adult",
         "victims__m__minor", "quality", "notes"]
-    assert ws.freeze_panes == "A2" and ws.auto_filter.ref == "A1:W4"
+    assert ws.freeze_panes == "A2" and ws.auto_filter.ref == "A1:X4"
     rows = [dict(zip(header, row)) for row in ws.iter_rows(min_row=2, values_only=True)]
     assert len(rows) == 3
     first, second, third = rows
@@ -220,12 +220,12 @@ def test_dictionary_and_invitations(story, tmp_path):
 
     inv = wb["Invitaciones"]
     header = [c.value for c in inv[1]]
-    assert header == ["Funcionario(a)", "Correo", "Cargo", "Institución", "Región", "Estado", "Invitado",
-                      "Recordatorios", "Último recordatorio", "Enviado", "Declinó"]
+    assert header == ["Funcionario(a)", "Correo", "Cargo", "Institución", "Organización", "Región", "Estado",
+                      "Invitado", "Recordatorios", "Último recordatorio", "Enviado", "Declinó"]
     rows = list(inv.iter_rows(min_row=2))
     assert len(rows) == 5
-    assert [r[5].value for r in rows] == ["Enviado", "Enviado", "Enviado", "Invitado", "Revocado"]
-    assert rows[0][9].is_date and rows[0][9].value == datetime(2026, 5, 4, 10, 30)
+    assert [r[6].value for r in rows] == ["Enviado", "Enviado", "Enviado", "Invitado", "Revocado"]
+    assert rows[0][10].is_date and rows[0][10].value == datetime(2026, 5, 4, 10, 30)
     # A name that looks like a formula stays text; no token anywhere.
     assert rows[3][0].value == "=cmd|' /C calc'!A0" and rows[3][0].data_type == "s"
     secrets = {i.token_hash for i in invitations} | {i.token_nonce for i in invitations}
@@ -240,10 +240,10 @@ def test_english_workbook(story, tmp_path):
     assert wb.sheetnames[:6] == ["Summary", "Chart", "Axis 1", "Axis 2", "Profile", "Matrix"]
     assert wb.sheetnames[6:] == ["Responses", "Responses (codes)", "Dictionary", "Invitations"]
     assert wb["Axis 2"]["A1"].value == "Axis 2: Protección (en)"
-    header = [c.value for c in wb["Responses"][1]][:6]
-    assert header == ["Response ID", "Version", "Institution", "Region", "Sector", "Submitted"]
+    header = [c.value for c in wb["Responses"][1]][:7]
+    assert header == ["Response ID", "Version", "Institution", "Organisation", "Region", "Sector", "Submitted"]
     first = [c.value for c in wb["Responses"][2]]
-    assert first[4] == "State" and first[7] == "Yes" and first[8] == "Opción approved (en)"
+    assert first[5] == "State" and first[8] == "Yes" and first[9] == "Opción approved (en)"
     assert find_row(wb["Summary"], "Round")[1].value == "Informe 2026"
 
 

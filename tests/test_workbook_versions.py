@@ -70,7 +70,7 @@ def test_responses_to_two_versions_share_one_sheet(two_versions, tmp_path):
     wb = load_workbook(path)
     ws = wb["Respuestas"]
     header = [c.value for c in ws[1]]
-    assert header[6:] == [
+    assert header[7:] == [
         "org_name", "has_plan", "plan_status", "actions__a", "actions__b", "actions__c", "actions__other",
         "budget", "staff", "plan_date", "new_count", "grid__r1", "grid__r2", "victims__f__adult",
         "victims__f__minor", "victims__m__adult", "victims__m__minor", "quality", "notes"]

@@ -12,13 +12,14 @@ from datetime import date
 from typing import Any
 
 from openpyxl.utils import get_column_letter
-from sqlalchemy import ColumnElement, select, true
+from sqlalchemy import ColumnElement, func, select, true
 
 from questionnaires import Question
 from survey.extensions import db
 from survey.models import (
     Institution,
     Invitation,
+    Organisation,
     QuestionnaireVersion,
     Region,
     Response,
@@ -37,6 +38,11 @@ HEADER_WIDTH = 12
 Progress = Callable[[int, int], None]
 #: a converter turns one stored answer into (label values, code values), one per column
 Converter = Callable[[Any], tuple[list[Any], list[Any]]]
+
+
+def organisation_names() -> dict[int, str]:
+    """Organisation id -> name, for the sheets that name who answered."""
+    return dict(db.session.execute(select(Organisation.id, Organisation.name)).all())
 
 
 def _code(value: Any) -> str:
@@ -145,7 +151,8 @@ def pages(round_id: int, size: int = PAGE, where: ColumnElement[bool] | None = N
     last = 0
     while True:
         rows = db.session.execute(
-            select(Response.id, QuestionnaireVersion.number, Invitation.institution_id, Invitation.region_id,
+            select(Response.id, QuestionnaireVersion.number, Invitation.institution_id,
+                   func.coalesce(Response.organisation_id, Invitation.organisation_id), Invitation.region_id,
                    Invitation.sector, Response.submitted_at, ResponseRevision.answers)
             .join(Invitation, Response.invitation_id == Invitation.id)
             .join(ResponseRevision, (ResponseRevision.response_id == Response.id)
@@ -180,7 +187,9 @@ def write_responses(labels: Sheet, codes: Sheet, questions: RoundQuestions, roun
                 for (names, convert), key in zip(plan, (entry.key for entry in questions))]
     institutions = {i.id: (i.name(lang), i.code) for i in db.session.scalars(select(Institution))}
     regions = {r.id: (r.name(lang), r.ubigeo) for r in db.session.scalars(select(Region))}
-    fixed = [text(k, lang) for k in ("response_id", "version", "institution", "region", "sector", "submitted_at")]
+    names = organisation_names()
+    fixed = [text(k, lang) for k in ("response_id", "version", "institution", "organisation", "region", "sector",
+                                     "submitted_at")]
     sectors = {sector: text(f"sector.{sector}", lang) for sector in SECTORS}
     headers = fixed + [name for names, _ in plan for name in names]
     short_headers = [name[:HEADER_WIDTH] for name in headers]
@@ -196,13 +205,15 @@ def write_responses(labels: Sheet, codes: Sheet, questions: RoundQuestions, roun
         decided = states((row[0] for row in page), lang) if with_verification else {}
         files = evidence.cells((row[0] for row in page), (found for found, (code, _) in decided.items()
                                                           if code == "verified"), lang) if evidence_keys else {}
-        for response_id, version, inst_id, region_id, sector, submitted_at, answers in page:
+        for response_id, version, inst_id, organisation_id, region_id, sector, submitted_at, answers in page:
             answers = answers or {}
             inst = institutions.get(inst_id, none)
             region = regions.get(region_id, none)
+            organisation = names.get(organisation_id)
             # A question not asked to the response's sector stays empty: never stored, so never a zero.
-            label_row = [response_id, version, inst[0], region[0], sectors.get(sector, sector), submitted_at]
-            code_row = [response_id, version, inst[1], region[1], sector, submitted_at]
+            label_row = [response_id, version, inst[0], organisation, region[0], sectors.get(sector, sector),
+                         submitted_at]
+            code_row = [response_id, version, inst[1], organisation_id, region[1], sector, submitted_at]
             for key, convert in zip(keys, converters):
                 label_cells, code_cells = convert(answers.get(key))
                 label_row.extend(label_cells)
