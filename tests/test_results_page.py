@@ -66,3 +66,13 @@ def test_results_page_of_a_round_without_answers(client, db_session):
     page = client.get(f"/results/rounds/{round_.id}")
     assert page.status_code == 200
     assert "Gobernanza: sin datos" in page.text and "Todavía no se ha invitado a nadie." in page.text
+
+
+def test_a_member_of_civil_society_without_an_institution_type_is_named_as_in_the_workbook(client, results_round):
+    # A watchdog member has no reference institution type: «(sin institución)», as the workbook says it.
+    invitation, _ = make_invitation(results_round, region="puno", sector="civil")
+    invitation.institution = None
+    make_response(invitation, ANSWERS[0][2])
+    login_as(client, make_user("analyst"))
+    html = client.get(f"/results/rounds/{results_round.id}").text
+    assert '<th scope="row">(sin institución)</th>' in html and "(sin asignar)" not in html
