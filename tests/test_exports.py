@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import timedelta
 from io import BytesIO
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from openpyxl import load_workbook
@@ -103,6 +104,9 @@ def test_request_build_follow_and_download(app, client, round_with_answers):
     assert download.status_code == 200
     assert download.mimetype == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     assert "attachment" in download.headers["Content-Disposition"]
+    # The file name carries the time the list shows (Lima), not UTC.
+    lima = export.created_at.astimezone(ZoneInfo("America/Lima")).strftime("%Y%m%d-%H%M")
+    assert f"filename=ronda-{round_.id}-es-{lima}.xlsx" in download.headers["Content-Disposition"]
     wb = load_workbook(BytesIO(download.data))
     download.close()
     assert "Respuestas" in wb.sheetnames and wb["Respuestas"].max_row == 3

@@ -26,6 +26,7 @@ from wtforms import SelectChoice
 from survey import charts, jobs, scopes
 from survey.auth import roles_required
 from survey.extensions import db
+from survey.filters import to_lima
 from survey.i18n import current_language
 from survey.models import Export, Invitation, Region, Round
 from survey.results.forms import DocumentForm, EvidenceForm, ExportForm
@@ -257,7 +258,7 @@ def download(export_id: int):
         flash(_("Este archivo ya no está disponible: solicite uno nuevo."), "error")
         return redirect(url_for("results.exports", round_id=item.round_id), 303)
     db.session.commit()
-    stamp = item.created_at.strftime("%Y%m%d-%H%M")
+    stamp = to_lima(item.created_at).strftime("%Y%m%d-%H%M")  # the time the exports list shows
     file = export_service.FILES.get(item.kind, export_service.FileKind("", "application/octet-stream"))
     name = {"workbook": "ronda", "factsheets": "fichas", "evidence": "evidencias"}.get(item.kind, "anexo")
     return send_file(path, mimetype=file.mimetype, as_attachment=True, max_age=0,
