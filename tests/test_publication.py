@@ -201,3 +201,12 @@ def test_the_public_page_in_english(client, round_, editor):
     assert "Public results" in body.decode() and "suppressed" in body.decode()
     _, svg = get(client, f"/p/{round_.id}/charts/region-gov.svg?lang=en")
     assert "Puno: suppressed" in svg.decode()
+
+
+def test_a_scale_question_shows_a_cell_per_point_of_the_scale(client, round_, editor):
+    publish(client, round_.id)
+    data = json.loads(get(client, f"/p/{round_.id}/data.json")[1])
+    quality = next(table for table in data["tables"] if table["key"] == "q-quality")
+    assert [cell["key"] for cell in quality["cells"]] == ["1", "2", "3", "4", "5"]
+    # No point is "other": a 5 is a 5 (Cusco's and Lima's seven), the empty points rest on nobody.
+    assert [cell.get("n") for cell in quality["cells"]][1:4] == [0, 0, 0]

@@ -94,6 +94,9 @@ def test_the_annex_has_a_chapter_per_axis_a_table_per_question_and_last_years_fi
     # year over year on a shared key: has_plan 'Sí' went from 0 % to 75 %
     assert ["has_plan", "% Sí", "0.0 %", "75.0 %", "75.0 %"] in [row for t in tables for row in t]
     assert not any(row[0] == "new_count" for t in tables if t[0][0] == "Clave" for row in t)
+    # Free text is pointed to the workbook, not to a sheet this document does not have.
+    assert any(p.startswith("Texto libre: no se resume aquí") for p in paragraphs)
+    assert not any(p == "Texto libre: ver la hoja Respuestas" for p in paragraphs)
 
 
 def test_a_coordinators_annex_holds_no_other_region(rounds, tmp_path):

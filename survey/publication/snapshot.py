@@ -102,8 +102,16 @@ def _organisation_groups(round_id: int) -> tuple[list[figures.GroupIndex], dict[
 def _choice_table(entry, stats: figures.QuestionStats, k: int) -> Pending:
     """A choice question's option counts; values no option describes are counted together as "other"."""
     q = entry.question
-    known = {str(option.value) for option in q.options} | {"true", "false"}
-    by_lang = {lang: choice_counts(q, stats, lang) for lang in LANGS}
+    if q.type == "likert":
+        # Every point of the scale is a cell (labelled where the scale names it), as in the workbook.
+        points = range(int(q.min), int(q.max) + 1)
+        named = {str(option.value): option.label for option in q.options}
+        known = {str(point) for point in points}
+        by_lang = {lang: [(named[str(point)].get(lang) if str(point) in named else str(point), point,
+                           stats.count(point)) for point in points] for lang in LANGS}
+    else:
+        known = {str(option.value) for option in q.options} | {"true", "false"}
+        by_lang = {lang: choice_counts(q, stats, lang) for lang in LANGS}
     cells, labels, other = [], {}, 0
     for index, (_label, code, count) in enumerate(by_lang["es"]):
         if str(code) not in known:

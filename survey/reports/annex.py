@@ -74,7 +74,7 @@ def build_docx(round_id: int, path: str | os.PathLike, *, lang: str = "es", comp
         if profile:
             doc.add_heading(text("sheet.profile", lang), level=1)
             for entry in profile:
-                add_planned(doc, question_rows(entry.question, now.stats[entry.key], lang))
+                add_planned(doc, _for_the_annex(question_rows(entry.question, now.stats[entry.key], lang), lang))
                 _verified_line(doc, status, entry.key)
     partial = target.with_name(f".{target.name}.partial")
     try:
@@ -197,7 +197,7 @@ def _axis_chapter(doc, number: int, axis, now: data.RoundFigures, before: data.R
     entries = now.questions.on_axis(axis.key)
     for entry in entries:
         stats = now.stats[entry.key]
-        add_planned(doc, question_rows(entry.question, stats, lang))
+        add_planned(doc, _for_the_annex(question_rows(entry.question, stats, lang), lang))
         _verified_line(doc, status, entry.key)
         if entry.question.type in figures.CHOICE_TYPES and stats.answered:
             items = [(name, count / stats.answered) for name, _code, count in
@@ -217,3 +217,12 @@ def _axis_chapter(doc, number: int, axis, now: data.RoundFigures, before: data.R
                 rows.append([entry.key, *values[2:]])
                 formats.append({column - 1: f for column, f in number_formats.items()})
         add_table(doc, [t("key"), t("indicator"), before.round.title, now.round.title, t("change")], rows, formats)
+
+
+def _for_the_annex(planned: list, lang: str) -> list:
+    """The workbook's rows of a question, with the workbook's pointers made to fit a document."""
+    pointer = text("free_text_note", lang)
+    with force_locale(lang):
+        note = _("Texto libre: no se resume aquí; las respuestas están en el libro de la ronda (hoja Respuestas).")
+    return [(style, [note if value == pointer else value for value in values], formats)
+            for style, values, formats in planned]
