@@ -210,3 +210,28 @@ def test_a_scale_question_shows_a_cell_per_point_of_the_scale(client, round_, ed
     assert [cell["key"] for cell in quality["cells"]] == ["1", "2", "3", "4", "5"]
     # No point is "other": a 5 is a 5 (Cusco's and Lima's seven), the empty points rest on nobody.
     assert [cell.get("n") for cell in quality["cells"]][1:4] == [0, 0, 0]
+
+
+def test_public_answers_carry_no_cookie_and_lang_lasts_one_request(client, round_, editor):
+    # editor: a staff member is logged in, as when staff check the page they just published.
+    publish(client, round_.id)
+    for url in (f"/p/{round_.id}/?lang=en", f"/p/{round_.id}/data.csv", f"/p/{round_.id}/charts/region-gov.svg?lang=en"):
+        response = client.get(url)
+        assert response.status_code == 200 and "Set-Cookie" not in response.headers, url
+        assert "Cookie" not in response.headers.get("Vary", ""), url
+        response.close()
+    # ?lang=en on an embedded chart changed nothing for the next visit.
+    assert '<html lang="es">' in client.get(f"/p/{round_.id}/").get_data(as_text=True)
+    with client.session_transaction() as session:
+        assert session.get("lang") is None
+
+
+def test_a_revalidation_by_date_alone_gets_a_304(client, round_, editor):
+    publish(client, round_.id)
+    response, _ = get(client, f"/p/{round_.id}/data.json")
+    since = response.headers["Last-Modified"]
+    cached = client.get(f"/p/{round_.id}/data.json", headers={"If-Modified-Since": since})
+    assert cached.status_code == 304 and cached.get_data() == b""
+    older = client.get(f"/p/{round_.id}/data.json", headers={"If-Modified-Since": "Mon, 01 Jan 2024 00:00:00 GMT"})
+    assert older.status_code == 200
+    older.close()

@@ -49,7 +49,10 @@ def public(view):
 
 
 def init_app(app: Flask) -> None:
-    """Bind Flask-Login."""
+    """Bind Flask-Login, and the session that public pages never send."""
+    from survey.auth.session import SessionInterface
+
+    app.session_interface = SessionInterface()
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Inicie sesión para continuar.")

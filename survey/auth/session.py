@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import time
 
-from flask import current_app, flash, redirect, request, session, url_for
+from flask import current_app, flash, has_request_context, redirect, request, session, url_for
+from flask.sessions import SecureCookieSessionInterface
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 
@@ -82,3 +83,17 @@ def require_own_password():
         return None
     flash(_l("Elija su propia contraseña antes de continuar."), "info")
     return redirect(url_for("auth.change_password"))
+
+
+class SessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie session, except that the public open data (the ``scorecards`` blueprint) never
+    sends a cookie: its answers are ``Cache-Control: public``, and a shared cache must not keep a staff
+    member's session with them, nor may an embedded chart change a visitor's language."""
+
+    cookieless_blueprints = frozenset({"scorecards"})
+
+    def save_session(self, app, session, response) -> None:
+        """Save as Flask does, unless the request is one of the cookieless blueprints'."""
+        if has_request_context() and request.blueprint in self.cookieless_blueprints:
+            return
+        super().save_session(app, session, response)

@@ -19,7 +19,7 @@ import json
 from collections import OrderedDict
 from collections.abc import Callable
 
-from flask import Blueprint, Response, abort, render_template, request
+from flask import Blueprint, Response, abort, current_app, g, render_template, request
 from sqlalchemy import select
 
 from survey.auth import public
@@ -34,6 +34,14 @@ SVG_POLICY = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'no
 #: rendered bodies per (snapshot hash, language, what): a few publications' worth per process
 _CACHE: OrderedDict[tuple[str, str, str], bytes] = OrderedDict()
 CACHE_SIZE = 256
+
+
+@bp.before_request
+def _language() -> None:
+    # This request's language: ?lang= or Spanish, never the session (these answers carry no cookie and
+    # may be cached by anyone, and a chart embedded elsewhere must not change a visitor's language).
+    wanted = request.args.get("lang")
+    g.survey_locale = wanted if wanted in current_app.config["SURVEY_LANGUAGES"] else "es"
 
 
 def _live(round_id: int) -> tuple[int, str, object]:
@@ -55,7 +63,10 @@ def _answer(round_id: int, what: str, mimetype: str, build: Callable[[dict, str]
     publication_id, digest, published_at = _live(round_id)
     lang = current_language()
     etag = f"{digest[:32]}-{lang}-{what}"
-    if request.if_none_match.contains(etag):
+    # If-None-Match decides when sent; else If-Modified-Since (HTTP dates have whole seconds).
+    since = request.if_modified_since
+    if request.if_none_match.contains(etag) or (
+            not request.if_none_match and since is not None and published_at.replace(microsecond=0) <= since):
         response = Response(status=304)
     else:
         key = (digest, lang, what)
@@ -71,7 +82,6 @@ def _answer(round_id: int, what: str, mimetype: str, build: Callable[[dict, str]
     response.set_etag(etag)
     response.last_modified = published_at
     response.headers["Cache-Control"] = "public, no-cache"
-    response.vary.add("Cookie")
     return response
 
 
