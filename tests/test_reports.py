@@ -92,7 +92,7 @@ def test_the_annex_has_a_chapter_per_axis_a_table_per_question_and_last_years_fi
     assert ["Cusco", "2", shown(now), shown(before), shown(now - before)] in tables[next(
         i for i, t in enumerate(tables) if t[0][:4] == ["Región", "Respuestas", "Índice (0-100)", "Informe 2025"])]
     # year over year on a shared key: has_plan 'Sí' went from 0 % to 75 %
-    assert ["has_plan", "% Sí", "0.0 %", "75.0 %", "75.0 %"] in [row for t in tables for row in t]
+    assert ["has_plan", "% Sí", "0.0 %", "75.0 %", "+75.0 p. p."] in [row for t in tables for row in t]
     assert not any(row[0] == "new_count" for t in tables if t[0][0] == "Clave" for row in t)
     # Free text is pointed to the workbook, not to a sheet this document does not have.
     assert any(p.startswith("Texto libre: no se resume aquí") for p in paragraphs)

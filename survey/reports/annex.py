@@ -28,6 +28,7 @@ from survey.reports.docx_parts import add_chart, add_planned, add_table, shown
 from survey.workbook import figures
 from survey.workbook.axes import choice_counts, question_rows
 from survey.workbook.builder import BuildResult
+from survey.workbook.cells import PERCENT
 from survey.workbook.compare import _question_rows as change_rows
 from survey.workbook.i18n import text
 
@@ -214,8 +215,14 @@ def _axis_chapter(doc, number: int, axis, now: data.RoundFigures, before: data.R
             for _style, values, number_formats in change_rows(entry.question, old.question, before.stats[entry.key],
                                                               now.stats[entry.key], lang):
                 # The key, then the workbook's columns from the indicator on (the question's text is above).
-                rows.append([entry.key, *values[2:]])
-                formats.append({column - 1: f for column, f in number_formats.items()})
+                row, row_formats = [entry.key, *values[2:]], {column - 1: f for column, f in number_formats.items()}
+                change = len(row) - 1
+                if row_formats.get(change) == PERCENT and isinstance(row[change], int | float):
+                    # Two shares differ by percentage points, not by a percentage.
+                    row[change] = _("%(points)s p. p.", points=f"{100 * row[change]:+.1f}")
+                    row_formats.pop(change)
+                rows.append(row)
+                formats.append(row_formats)
         add_table(doc, [t("key"), t("indicator"), before.round.title, now.round.title, t("change")], rows, formats)
 
 
