@@ -125,6 +125,7 @@ def test_puno_cannot_be_read_from_the_json_csv_svg_or_page_nor_by_subtraction(cl
     _, page = get(client, f"/p/{round_.id}/")
     html = page.decode()
     assert "Puno" in html and "suprimido" in html
+    assert "members" not in data  # what the publication counted stays in the database
     for secret in ("Luis Quispe", "luis.quispe", "Oficina Reservada", "Texto privado", "Oficina Cusco", "Persona cusco"):
         assert secret not in html and secret not in body.decode() and secret not in json.dumps(data)
 

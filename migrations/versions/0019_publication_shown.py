@@ -1,6 +1,9 @@
-"""publication shown: which figures every publication showed, kept after it is withdrawn
+"""publication shown: which figures every publication showed and what it counted, kept after it is withdrawn
 
-``publications.shown`` maps each table of a publication to the keys of the cells it showed (no numbers).
+``publications.shown`` maps each table of a publication to the keys of the cells it showed (no numbers);
+``publications.members`` lists the responses it counted with their region, type, organisation and axis
+scores then (never published; empty for publications taken before: they are read as the responses submitted by
+then, as they are now).
 Withdrawing a publication drops its figures but keeps this: whoever saved them can still subtract them
 from a later publication's, so every later snapshot is audited against them
 (survey.publication.linked). The live publication's is read from its snapshot; withdrawn ones kept
@@ -33,6 +36,7 @@ def _shown(snapshot):
 def upgrade():
     with op.batch_alter_table('publications', schema=None) as batch_op:
         batch_op.add_column(sa.Column('shown', sa.JSON(), nullable=False, server_default='{}'))
+        batch_op.add_column(sa.Column('members', sa.JSON(), nullable=False, server_default='{}'))
     connection = op.get_bind()
     publications = sa.table('publications', sa.column('id', sa.Integer), sa.column('snapshot', sa.JSON),
                             sa.column('shown', sa.JSON))
@@ -46,4 +50,5 @@ def upgrade():
 
 def downgrade():
     with op.batch_alter_table('publications', schema=None) as batch_op:
+        batch_op.drop_column('members')
         batch_op.drop_column('shown')

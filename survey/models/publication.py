@@ -37,6 +37,8 @@ class Publication(db.Model):
     snapshot_hash: Mapped[str] = mapped_column(String(64), default="")
     #: table key -> keys of the cells shown (no numbers); kept when withdrawn, for later audits
     shown: Mapped[dict[str, list[str]]] = mapped_column(JSON, default=dict, server_default="{}")
+    #: response id -> [region, type, organisation, axis scores] of every response it counted (never published)
+    members: Mapped[dict[str, list]] = mapped_column(JSON, default=dict, server_default="{}")
     #: the smallest number of responses a published figure may rest on
     k: Mapped[int] = mapped_column(default=3)
     licence: Mapped[str] = mapped_column(String(40), default=DEFAULT_LICENCE)

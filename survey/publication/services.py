@@ -39,7 +39,7 @@ def publish(round_: Round, user: User | None, *, k: int, is_naming_organisations
     public = snapshot.public(review)
     public["published_at"] = now.isoformat(timespec="seconds")
     publication = Publication(round_id=round_.id, snapshot=public, snapshot_hash=snapshot.digest(public),
-                              shown=snapshot.shown_keys(public), k=k,
+                              shown=snapshot.shown_keys(public), members=review["members"], k=k,
                               is_naming_organisations=is_naming_organisations, published_by=user, published_at=now)
     db.session.add(publication)
     db.session.flush()

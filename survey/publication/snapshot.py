@@ -145,8 +145,9 @@ def build(round_: Round, k: int, is_naming_organisations: bool = False) -> dict[
     stats = figures.question_stats(round_.id, questions)
     choices = [_choice_table(entry, stats[entry.key], k) for entry in questions if entry.question.type in CHOICES]
     # Tables share responses with each other and with earlier publications: audited together.
-    past = exposure.history(round_.id)
-    exposure.protect_indices(round_.id, indexed, [axis.key for axis in axes], k, past)
+    now = exposure.counted(round_.id)
+    past = exposure.history(round_.id, now)
+    exposure.protect_indices(round_.id, indexed, [axis.key for axis in axes], k, now, past)
     exposure.protect_choices(round_.id, choices, k, past)
     tables = [_as_dict(entry) for entry in (*indexed, *choices)]
     national = [{"key": axis.key, "label": {lang: axis.name.get(lang) for lang in LANGS},
@@ -159,7 +160,9 @@ def build(round_: Round, k: int, is_naming_organisations: bool = False) -> dict[
             "responses": submitted if submitted >= k else None,
             "national": {"key": "national", "kind": "national",
                          "title": both(lambda: _("Índice nacional por eje (0-100)")), "cells": national},
-            "tables": tables}
+            "tables": tables,
+            # what this publication counts, kept (never published) for the audits of later ones
+            "members": exposure.members_of(now)}
 
 
 def _strip(cell: dict[str, Any]) -> dict[str, Any]:
@@ -170,7 +173,7 @@ def _strip(cell: dict[str, Any]) -> dict[str, Any]:
 
 def public(review: dict[str, Any]) -> dict[str, Any]:
     """What may be published of *review*: suppressed cells without their numbers or why."""
-    snapshot = {key: value for key, value in review.items() if key not in ("national", "tables")}
+    snapshot = {key: value for key, value in review.items() if key not in ("national", "tables", "members")}
     snapshot["national"] = {**review["national"], "cells": [_strip(c) for c in review["national"]["cells"]]}
     snapshot["tables"] = [{**table, "total": _strip(table["total"]), "cells": [_strip(c) for c in table["cells"]]}
                           for table in review["tables"]]
