@@ -101,13 +101,14 @@ def _then(response_id: int, axis: str, value: Any, past: Sequence[Earlier]) -> t
     return tuple(item[0] if item is not None and item[1].get(axis) == value else None for item in found)
 
 
-def _signatures(now: dict[int, Counted], past: Sequence[Earlier], axis: str) -> Counter:
-    """Group -> how many unknowns: a group is (keys now or None, per earlier publication keys or None)."""
-    groups: Counter = Counter()
+def _signatures(now: dict[int, Counted], past: Sequence[Earlier], axis: str) -> dict[tuple, set[int]]:
+    """Group -> the responses of its unknowns: a group is (keys now or None, per earlier publication keys or
+    None). A response whose score changed has an unknown in two groups."""
+    groups: dict[tuple, set[int]] = defaultdict(set)
     for response_id, item in now.items():
         if item.scores.get(axis) is None:
             continue
-        groups[(item.keys, _then(response_id, axis, item.scores[axis], past))] += 1
+        groups[(item.keys, _then(response_id, axis, item.scores[axis], past))].add(response_id)
     # Earlier values (or responses no longer counted): unknowns that only earlier figures cover.
     seen: set[tuple[int, Any]] = set()
     for earlier in past:
@@ -119,7 +120,7 @@ def _signatures(now: dict[int, Counted], past: Sequence[Earlier], axis: str) -> 
             if (response_id, value) in seen:
                 continue
             seen.add((response_id, value))
-            groups[(None, _then(response_id, axis, value, past))] += 1
+            groups[(None, _then(response_id, axis, value, past))].add(response_id)
     return groups
 
 
@@ -128,7 +129,8 @@ def protect_indices(round_id: int, pending: list[Pending], axes: Iterable[str], 
     """Audit the index tables of every axis (regions, types, named organisations) together, and against every
     index table an earlier publication showed (named organisations too, even when this one names none)."""
     for axis in axes:
-        groups = _signatures(now, past, axis)
+        members = _signatures(now, past, axis)
+        groups = {group: len(ids) for group, ids in members.items()}
         figures = []
         for entry in pending:
             if entry.meta.get("axis") != axis:
@@ -147,7 +149,7 @@ def protect_indices(round_id: int, pending: list[Pending], axes: Iterable[str], 
                 for cell_key in earlier.shown.get(f"{partition}-{axis}", []):
                     published.append(frozenset(then) if cell_key == "total" else
                                      frozenset(g for g in then if g[1][index][at] == cell_key))
-        protect(figures, dict(groups), k, published)
+        protect(figures, groups, k, published, {group: frozenset(ids) for group, ids in members.items()})
 
 
 def protect_choices(round_id: int, pending: list[Pending], k: int, past: Sequence[Earlier]) -> None:

@@ -11,8 +11,9 @@ So the figures are audited together. Responses fall into *groups*, the finest pi
 of (see :mod:`survey.publication.exposure`). Each shown figure is the sum over the groups it covers, and
 so is each figure an earlier publication showed: rows of a 0/1 matrix A. A combination w of the groups'
 sums is public exactly when w lies in A's row space. The audit looks for such combinations resting on
-fewer than k responses: one group (its column of the null space is zero) or two groups (their columns
-are parallel: a sum or a difference of the two is public, and each respondent learns the other's).
+fewer than k respondents: one group (its column of the null space is zero) or two groups (their columns
+are parallel: a sum or a difference of the two is public, and each respondent learns the other's; a
+response's earlier and corrected score are two unknowns of one respondent).
 For each it hides one figure without which w is no longer public (a row with weight in w's expression
 that no other row can stand in for), or else the smallest shown cell over it, and audits again. Hiding
 only ever grows, so each table's own rule keeps holding and the loop ends. One reduced SVD per pass.
@@ -65,9 +66,16 @@ class Audit:
         # A row that no combination of the others can replace has leverage 1 (e_row lies in A's column space).
         self.leverage = (self.u ** 2).sum(axis=1)
 
-    def exposures(self, sizes: dict[Hashable, int], k: int) -> list[Exposure]:
-        """Public combinations of one or two groups resting on fewer than *k* responses together."""
-        small = [column for column in self.columns if 0 < sizes[column] < k]
+    def exposures(self, sizes: dict[Hashable, int], k: int,
+                  respondents: dict[Hashable, frozenset] | None = None) -> list[Exposure]:
+        """Public combinations of one or two groups resting on fewer than *k* responses together (counted as
+        distinct *respondents* when given: a response's earlier and current score are one respondent)."""
+        def size(*groups: Hashable) -> int:
+            if respondents is None:
+                return sum(sizes[group] for group in groups)
+            return len(frozenset().union(*(respondents[group] for group in groups)))
+
+        small = [column for column in self.columns if 0 < size(column) < k]
         if not small:
             return []
         indices = [self.position[column] for column in small]
@@ -79,7 +87,7 @@ class Audit:
         loose = [i for i in range(len(small)) if diagonal[i] >= TOLERANCE]
         for a_index, a in enumerate(loose):
             for b in loose[a_index + 1:]:
-                if sizes[small[a]] + sizes[small[b]] >= k:
+                if size(small[a], small[b]) >= k:
                     continue
                 # Parallel null-space columns: |<a, b>|^2 = |a|^2 |b|^2, so c*a - b is zero in the null space.
                 if abs(gram[a, b] ** 2 - diagonal[a] * diagonal[b]) < TOLERANCE * max(diagonal[a] * diagonal[b], 1e-12):
@@ -96,7 +104,8 @@ class Audit:
 
 
 def protect(figures: list[Figure], groups: dict[Hashable, int], k: int,
-            published: Sequence[frozenset[Hashable]] = ()) -> list[Cell]:
+            published: Sequence[frozenset[Hashable]] = (),
+            respondents: dict[Hashable, frozenset] | None = None) -> list[Cell]:
     """Suppress cells of *figures* until no combination of one or two groups resting on fewer than k
     responses is determined by the shown figures and the *published* ones (sums an earlier publication
     showed); returns the cells it hid."""
@@ -106,7 +115,8 @@ def protect(figures: list[Figure], groups: dict[Hashable, int], k: int,
     while True:
         shown = [figure for figure in figures if figure.cell.is_shown]
         audit = Audit([*(figure.groups for figure in shown), *published], columns)
-        exposures = [item for item in audit.exposures(groups, k) if frozenset(item.weights) not in settled]
+        exposures = [item for item in audit.exposures(groups, k, respondents)
+                     if frozenset(item.weights) not in settled]
         if not exposures:
             return hidden
         chosen: list[Figure] = []
