@@ -201,3 +201,22 @@ def test_staff_verifying_an_answer_find_its_documents_beside_it(client, official
     section = page.split('id="answer-has_plan"')[1].split("</section>")[0]
     assert f'href="/evidence/{ordinance.id}"' in section and "Ordenanza_regional.pdf" in section
     assert fetch(client, ordinance.id).data == pdf_bytes()
+
+
+def test_a_file_too_large_for_the_query_page_comes_back_to_the_question(app, client, official, monkeypatch):
+    from survey.verification import decisions
+
+    invitation, token = official
+    attach(client, token, "has_plan", pdf_bytes(), "ordenanza.pdf", has_plan="true")
+    invitation.response.submitted_at = invitation.response.updated_at
+    decisions.ask(invitation.response, "has_plan", "¿Puede adjuntar la ordenanza publicada?", user=None)
+    db.session.commit()
+    monkeypatch.setitem(app.config, "SURVEY_EVIDENCE_MAX_FILE_MB", 0.5)
+    huge = b"%PDF-1.4\n" + b"0" * (2 * 1024 * 1024)  # past the request's limit (file limit + 1 MB for the form)
+    answer = post_multipart(client, f"/r/{token}/questions/has_plan/evidence",
+                            {"evidence_file": FileStorage(io.BytesIO(huge), filename="enorme.pdf")})
+    assert answer.status_code == 303 and answer.headers["Location"].endswith("/questions/has_plan")
+    assert "máximo por archivo" in client.get(answer.headers["Location"]).get_data(as_text=True)
+    # The address the page stays at after attaching (a reload, the language switch) leads to the question.
+    back = client.get(f"/r/{token}/questions/has_plan/evidence")
+    assert back.status_code == 303 and back.headers["Location"].endswith("/questions/has_plan")

@@ -205,3 +205,5 @@ def test_the_review_step_says_why_a_figure_is_hidden_across_tables(client, round
     sign_in(client, make_staff("editor"))
     page = client.get(f"/rounds/{made.id}/publication?k=3&is_naming_organisations=y").get_data(as_text=True)
     assert "cruzada: con otras tablas o con una publicación anterior" in page
+    # The table scrolls sideways on a phone: a focusable, named region, so keyboards can scroll it (axe-core).
+    assert '<div class="table-wrap" tabindex="0" role="region" aria-labelledby="suppressed"><table>' in page

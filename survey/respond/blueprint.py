@@ -14,7 +14,8 @@ bp.record_once(lambda state: links.install_log_redaction(state.app))
 _AFTER_SUBMIT = ("respond.done", "respond.review")
 #: pages that decide for themselves what the state allows: a question staff queried reopens it alone,
 #: even after submission or once the round closed (survey.respond.query_views)
-_OWN_STATE = ("respond.query", "respond.query_evidence_upload", "respond.query_evidence_remove")
+_OWN_STATE = ("respond.query", "respond.query_evidence_upload", "respond.query_evidence_remove",
+              "respond.query_evidence_back")
 
 
 @bp.url_value_preprocessor

@@ -115,4 +115,7 @@ def _too_large(error):
     if refused is not None:
         return refused
     flash(evidence.too_large_message(), "error")
-    return redirect(url_for("respond.section", key=(request.view_args or {}).get("key", "")), 303)
+    arguments = request.view_args or {}
+    if request.endpoint == "respond.query_evidence_upload":
+        return redirect(url_for("respond.query", question_key=arguments.get("question_key", "")), 303)
+    return redirect(url_for("respond.section", key=arguments.get("key", "")), 303)

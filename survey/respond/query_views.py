@@ -89,6 +89,16 @@ def query(question_key: str):
     return _page(question_key, is_typed=True, errors=errors, status=400)
 
 
+@bp.get("/questions/<question_key>/evidence")
+@bp.get("/questions/<question_key>/evidence/<int:file_id>/remove")
+@public
+def query_evidence_back(question_key: str, file_id: int | None = None):
+    """The page shown after attaching or removing stays at the POST's address: a reload without the form,
+    or the language switch, comes back to the question."""
+    _question_or_404(responses.questionnaire_of(g.invitation), question_key)
+    return redirect(url_for("respond.query", question_key=question_key), 303)
+
+
 @bp.post("/questions/<question_key>/evidence")
 @public
 def query_evidence_upload(question_key: str):

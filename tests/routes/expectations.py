@@ -98,6 +98,10 @@ EXPECTATIONS: dict[str, Expect] = {
     # documents of a queried question (refused with a notice when no query reopened it: back to its page)
     "POST /r/<token>/questions/<question_key>/evidence": public(),
     "POST /r/<token>/questions/<question_key>/evidence/<int:file_id>/remove": Expect(None, unknown={"file_id": 303}),
+    # the address the page stays at after attaching or removing: back to the question
+    "GET /r/<token>/questions/<question_key>/evidence": public(303),
+    "GET /r/<token>/questions/<question_key>/evidence/<int:file_id>/remove": Expect(None, ok=303,
+                                                                                     unknown={"file_id": 303}),
     "POST /r/<token>/plausibility/<question_key>": public(),
     # accounts and the audit log
     "GET /admin/audit": staff(A),
